@@ -1,0 +1,413 @@
+/**
+ * The importcost agent: preloaded with `node --require <this file>` into the target process.
+ *
+ * It runs inside someone else's program, so it stays small, uses node:* built-ins only, and never changes
+ * what the program does. Per module load it only pushes a tuple and calls through a trampoline; every
+ * other step (chains, packages, sites, attribution) happens after the run, in the CLI's analysis.
+ *
+ * How heap is attributed (measured in shared/NOTES.md): V8's sampling heap profiler keeps a sample for
+ * every sampled object that is still alive, with its allocation stack. Each first CommonJS load runs
+ * through a tiny function compiled for that load alone (`vm.compileFunction` with filename
+ * `<prefix><id>`), so the innermost such frame on a sample's stack names the load that allocated it.
+ * ESM module bodies carry their own file:// url; their importers come from the resolve hook.
+ */
+import type {
+  CjsLoadTuple,
+  EsmEvent,
+  Recording,
+  StopReason,
+  V8SamplingNode,
+  V8SamplingProfile,
+} from '../recording/format.js';
+
+import fs = require('node:fs');
+import path = require('node:path');
+import vm = require('node:vm');
+import inspector = require('node:inspector');
+import dc = require('node:diagnostics_channel');
+import workerThreads = require('node:worker_threads');
+import nodeModule = require('node:module');
+import perfHooks = require('node:perf_hooks');
+import url = require('node:url');
+import v8 = require('node:v8');
+
+/** What the CLI passes in IMPORTCOST_AGENT (JSON). */
+interface AgentConfig {
+  recording: string;
+  sampleInterval: number;
+  stackDepth: number;
+  sampler: 'inspector' | 'v8-profiler-next';
+  /** Directory of the v8-profiler-next package, when that backend is chosen. */
+  v8ProfilerDir: string | null;
+  until: 'auto' | 'exit' | 'listening' | 'idle' | number;
+  settleMs: number;
+  idleMs: number;
+  timeoutMs: number;
+  /** File descriptor of the pipe to the CLI (it learns there that the recording is written), or -1. */
+  fd: number;
+}
+
+const TRAMPOLINE_PREFIX = 'importcost-load:';
+const AGENT_URL = __filename;
+const ESM_HOOKS_FILE = path.join(__dirname, 'esm-hooks.mjs');
+/** Bytes of the buffer the ESM hooks thread writes its events into (about 150 bytes an event). */
+const ESM_BUFFER_BYTES = 32 * 1024 * 1024;
+
+const configText = process.env.IMPORTCOST_AGENT;
+if (configText !== undefined && workerThreads.isMainThread) {
+  // Neither the target nor its children should see us: forked children would otherwise profile too.
+  delete process.env.IMPORTCOST_AGENT;
+  stripOwnExecArgv();
+  start(JSON.parse(configText) as AgentConfig);
+}
+
+/** Remove `--require <agent>` from process.execArgv, so the target sees (and forks with) its own flags. */
+function stripOwnExecArgv(): void {
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '--require' || argv[i] === '-r') && argv[i + 1] === AGENT_URL) {
+      argv.splice(i, 2);
+      return;
+    }
+    if (argv[i] === `--require=${AGENT_URL}`) {
+      argv.splice(i, 1);
+      return;
+    }
+  }
+}
+
+function start(config: AgentConfig): void {
+  const now = (): number => perfHooks.performance.now();
+  const t0 = now();
+  const session = new inspector.Session();
+  session.connect();
+  // An in-process session answers synchronously, even inside process.on('exit').
+  const post = (method: string, params?: object): any => {
+    let result: unknown;
+    let failure: Error | null = null;
+    session.post(method, params, (err, res) => {
+      failure = err;
+      result = res;
+    });
+    if (failure) throw failure;
+    return result;
+  };
+  const collectGarbage = (): void => {
+    post('HeapProfiler.collectGarbage');
+    post('HeapProfiler.collectGarbage');
+  };
+
+  // Deterministic sampling: a sample every `interval` bytes instead of at Poisson-distributed points.
+  // Measured on express + lodash + fastify + client-s3: per-dependency spread across runs fell from
+  // about ±20% to about ±2% at the same interval and cost (see BENCHMARKS.md). Read by V8 at every step.
+  v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
+  post('HeapProfiler.enable');
+  collectGarbage();
+  const baselineBytes = process.memoryUsage().heapUsed;
+  const sampler = startSampler(config, post);
+
+  const cjs: CjsLoadTuple[] = [];
+  /** The request of the innermost Module._load call still running (consumed by the load it leads to). */
+  let pendingRequest: string | null = null;
+  /** Every trampoline stays alive until the profile is read: a collected one loses its frames' url. */
+  const trampolines: Function[] = [];
+  const loading: number[] = [];
+  const seenFiles = new Set<string>();
+  const seenBuiltins = new Set<string>();
+  let done = false;
+  let lastActivityMs = t0;
+  let entryDoneMs: number | null = null;
+  let crashError: string | null = null;
+
+  const makeTrampoline = (id: number): Function => {
+    const fn = vm.compileFunction('return f.apply(t, a)', ['f', 't', 'a'], {
+      filename: TRAMPOLINE_PREFIX + id,
+    });
+    trampolines.push(fn);
+    return fn;
+  };
+
+  /** Run one first load through its trampoline, timing it and noting who loaded it. */
+  const recordLoad = (pathOrName: string, run: Function, self: unknown, args: IArguments): unknown => {
+    const id = cjs.length;
+    const parent = loading.length > 0 ? loading[loading.length - 1]! : -1;
+    // The request as the importer wrote it; its line is found in the importer's source after the run.
+    // (Capturing a stack here would keep every importer's top-level function alive, and with it its
+    // bytecode: measured +0.9 MB on @aws-sdk/client-s3. The agent must not change what stays alive.)
+    const request = pendingRequest ?? '';
+    pendingRequest = null;
+    const tuple: CjsLoadTuple = [id, pathOrName, parent, now(), 0, false, request];
+    cjs.push(tuple);
+    const trampoline = makeTrampoline(id);
+    loading.push(id);
+    try {
+      const result = trampoline(run, self, args);
+      tuple[5] = true;
+      return result;
+    } finally {
+      loading.pop();
+      tuple[4] = lastActivityMs = now();
+      if (parent === -1 && id === 0) entryDoneMs = tuple[4];
+    }
+  };
+
+  // CommonJS files (.js, .cjs, .json, .node, and require(esm)): Module.prototype.load runs once per
+  // first load, with the resolved filename, and covers reading, compiling and evaluating.
+  const Module = nodeModule as unknown as {
+    prototype: { load: (this: unknown, filename: string) => unknown };
+    _load: (this: unknown, request: unknown, parent: unknown, isMain: boolean) => unknown;
+  };
+  const originalLoad = Module.prototype.load;
+  Module.prototype.load = function importcostLoad(this: unknown, filename: string): unknown {
+    if (done || seenFiles.has(filename)) return originalLoad.apply(this, arguments as never);
+    seenFiles.add(filename);
+    return recordLoad(filename, originalLoad, this, arguments);
+  };
+  // Every require: note the request for the load it may lead to. Builtins: the first require of each
+  // runs through a trampoline named node:<x>.
+  const originalModuleLoad = Module._load;
+  Module._load = function importcostModuleLoad(this: unknown, request: unknown): unknown {
+    if (done || typeof request !== 'string') return originalModuleLoad.apply(this, arguments as never);
+    if (nodeModule.isBuiltin(request)) {
+      const name = request.startsWith('node:') ? request : `node:${request}`;
+      if (!seenBuiltins.has(name)) {
+        seenBuiltins.add(name);
+        pendingRequest = request;
+        return recordLoad(name, originalModuleLoad, this, arguments);
+      }
+      return originalModuleLoad.apply(this, arguments as never);
+    }
+    const outer = pendingRequest;
+    pendingRequest = request;
+    try {
+      return originalModuleLoad.apply(this, arguments as never);
+    } finally {
+      pendingRequest = outer;
+    }
+  };
+
+  const esm = startEsmHooks(() => {
+    lastActivityMs = now();
+  });
+
+  // ---- when to stop -------------------------------------------------------------------------
+  const until = config.until;
+  const timers: NodeJS.Timeout[] = [];
+  const stopAfter = (ms: number, reason: StopReason): void => {
+    timers.push(setTimeout(() => finish(reason, null), ms).unref());
+  };
+  stopAfter(typeof until === 'number' ? until : config.timeoutMs, 'timeout');
+  if (until === 'auto' || until === 'listening') {
+    dc.subscribe('tracing:net.server.listen:asyncEnd', function onListen(): void {
+      dc.unsubscribe('tracing:net.server.listen:asyncEnd', onListen);
+      stopAfter(config.settleMs, 'listening');
+    });
+  }
+  if (until === 'auto' || until === 'idle') {
+    // Idle: the entry has run, and for idleMs no module was loaded while the loop was mostly idle.
+    let elu = perfHooks.performance.eventLoopUtilization();
+    let quietSinceMs = now();
+    const tick = setInterval(() => {
+      const t = now();
+      esm.poll();
+      const next = perfHooks.performance.eventLoopUtilization();
+      const busy = perfHooks.performance.eventLoopUtilization(next, elu).utilization > 0.5;
+      elu = next;
+      if (busy || lastActivityMs > quietSinceMs) quietSinceMs = Math.max(lastActivityMs, busy ? t : 0);
+      if (t - quietSinceMs >= config.idleMs && (entryDoneMs !== null || esm.count() > 0 || cjs.length > 0)) {
+        finish('idle', null);
+      }
+    }, Math.max(20, Math.min(200, config.idleMs / 5)));
+    tick.unref();
+    timers.push(tick);
+  }
+
+  process.on('uncaughtExceptionMonitor', (err) => {
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    crashError ??= text;
+  });
+  process.on('exit', (code) => finish(crashError === null ? 'exit' : 'crash', code));
+  // On a signal: write the profile, then let the signal do what it would have done. If the target
+  // listens for it itself, its own handler decides; otherwise re-raise it with the default action.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      finish('signal', null);
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
+
+  function finish(reason: StopReason, exitCode: number | null): void {
+    if (done) return;
+    done = true;
+    const atMs = now();
+    for (const timer of timers) clearTimeout(timer);
+    let profile: V8SamplingProfile | null = null;
+    let endBytes = 0;
+    let error = crashError;
+    try {
+      collectGarbage();
+      endBytes = process.memoryUsage().heapUsed;
+      profile = sampler.stop();
+    } catch (err) {
+      error ??= `importcost: could not read the heap profile: ${String(err)}`;
+    }
+    trampolines.length = 0;
+    const recording: Recording = {
+      schema: 'importcost-recording@1',
+      node: process.version,
+      pid: process.pid,
+      argv: process.argv,
+      cwd: process.cwd(),
+      startedAt: perfHooks.performance.timeOrigin + t0,
+      timeOrigin: perfHooks.performance.timeOrigin,
+      sampler: config.sampler,
+      sampleInterval: config.sampleInterval,
+      trampolinePrefix: TRAMPOLINE_PREFIX,
+      agentUrl: AGENT_URL,
+      stop: { reason, atMs: atMs - t0, exitCode, error },
+      heap: { baselineBytes, endBytes },
+      entryDoneMs: entryDoneMs === null ? null : entryDoneMs - t0,
+      cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6]]),
+      esm: esm.read(),
+      esmTruncated: esm.truncated(),
+      profile,
+    };
+    const tmp = `${config.recording}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(recording));
+    fs.renameSync(tmp, config.recording);
+    if (config.fd >= 0) {
+      try {
+        fs.writeSync(config.fd, `done ${reason}\n`);
+      } catch {
+        // The CLI is gone; the recording is on disk all the same.
+      }
+    }
+  }
+
+  /** ESM: in-thread sync hooks where Node has them (22.15+), else off-thread hooks writing to shared memory. */
+  function startEsmHooks(onActivity: () => void): {
+    poll(): void;
+    count(): number;
+    read(): EsmEvent[];
+    truncated(): boolean;
+  } {
+    const registerHooks = (nodeModule as unknown as { registerHooks?: Function }).registerHooks;
+    if (typeof registerHooks === 'function') {
+      const events: EsmEvent[] = [];
+      const seenResolved = new Set<string>();
+      const seenLoaded = new Set<string>();
+      const epoch = (): number => perfHooks.performance.timeOrigin + now();
+      registerHooks({
+        resolve(specifier: string, context: { parentURL?: string }, nextResolve: Function) {
+          const result = nextResolve(specifier, context);
+          if (!done && !seenResolved.has(result.url)) {
+            seenResolved.add(result.url);
+            events.push({ t: 'r', url: result.url, parentURL: context.parentURL, specifier, format: result.format });
+            onActivity();
+          }
+          return result;
+        },
+        load(loadUrl: string, context: object, nextLoad: Function) {
+          if (done || seenLoaded.has(loadUrl)) return nextLoad(loadUrl, context);
+          seenLoaded.add(loadUrl);
+          const startMs = epoch();
+          const result = nextLoad(loadUrl, context);
+          const source = result.source as string | ArrayBufferView | null | undefined;
+          events.push({
+            t: 'l',
+            url: loadUrl,
+            format: result.format,
+            start: startMs,
+            end: epoch(),
+            size: source == null ? undefined : typeof source === 'string' ? source.length : source.byteLength,
+          });
+          onActivity();
+          return result;
+        },
+      });
+      return { poll() {}, count: () => events.length, read: () => events, truncated: () => false };
+    }
+    // Node 20: module.register runs hooks on their own thread; they append JSON lines to a shared buffer.
+    const shared = new SharedArrayBuffer(ESM_BUFFER_BYTES);
+    const header = new Int32Array(shared, 0, 2);
+    nodeModule.register(url.pathToFileURL(ESM_HOOKS_FILE).href, { data: { shared } });
+    let lastOffset = 0;
+    return {
+      poll() {
+        const offset = Atomics.load(header, 0);
+        if (offset !== lastOffset) {
+          lastOffset = offset;
+          onActivity();
+        }
+      },
+      count: () => Atomics.load(header, 0),
+      read() {
+        const end = Atomics.load(header, 0);
+        const text = new TextDecoder().decode(new Uint8Array(shared, 8, end));
+        return text
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as EsmEvent);
+      },
+      truncated: () => Atomics.load(header, 1) !== 0,
+    };
+  }
+}
+
+interface Sampler {
+  stop(): V8SamplingProfile;
+}
+
+function startSampler(config: AgentConfig, post: (method: string, params?: object) => any): Sampler {
+  if (config.sampler === 'v8-profiler-next') {
+    const binding = loadV8ProfilerNext(config.v8ProfilerDir ?? '');
+    binding.startSamplingHeapProfiling(config.sampleInterval, config.stackDepth);
+    return {
+      stop() {
+        const profile = binding.stopSamplingHeapProfiling() as { head: V8SamplingNode };
+        // Its frames are 1-based (V8's C++ API); the inspector's, which the analysis expects, are 0-based.
+        const rebase = (node: V8SamplingNode, nextId: { n: number }): void => {
+          node.id = nextId.n++;
+          node.callFrame.lineNumber -= 1;
+          node.callFrame.columnNumber -= 1;
+          node.callFrame.scriptId = String(node.callFrame.scriptId);
+          for (const child of node.children) rebase(child, nextId);
+        };
+        rebase(profile.head, { n: 1 });
+        return { head: profile.head, samples: [] };
+      },
+    };
+  }
+  post('HeapProfiler.startSampling', {
+    samplingInterval: config.sampleInterval,
+    stackDepth: config.stackDepth,
+  });
+  return {
+    stop() {
+      const { profile } = post('HeapProfiler.getSamplingProfile') as { profile: V8SamplingProfile };
+      post('HeapProfiler.stopSampling');
+      return profile;
+    },
+  };
+}
+
+/** v8-profiler-next's own loader looks for a prebuilt binary first; a source build lands in build/Release. */
+function loadV8ProfilerNext(dir: string): {
+  startSamplingHeapProfiling(interval: number, depth: number): void;
+  stopSamplingHeapProfiling(): unknown;
+} {
+  const candidates = [path.join(dir, 'build', 'Release', 'profiler.node')];
+  try {
+    const binding = require(path.join(dir, 'lib', 'binding.js'));
+    return binding.samplingHeap;
+  } catch {
+    for (const candidate of candidates) {
+      if (fs.existsSync(candidate)) return require(candidate).samplingHeap;
+    }
+    throw new Error('v8-profiler-next is not built for this Node version');
+  }
+}

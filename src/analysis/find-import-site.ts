@@ -1,0 +1,31 @@
+/**
+ * Where the require() or import of `specifier` stands in its importer's source. The agent records the
+ * request and the importer, not the line (a stack per load would cost time and keep functions alive),
+ * so the line is found afterwards in the text. Pure.
+ * Prefers a quoted specifier after `from`, `import`, `import(` or `require(`; else the first quoted one.
+ */
+export function findImportSite(source: string, specifier: string): { line: number; column: number } | null {
+  let fallback = -1;
+  for (const quote of ["'", '"', '`']) {
+    const needle = quote + specifier + quote;
+    let at = source.indexOf(needle);
+    while (at >= 0) {
+      const before = source.slice(Math.max(0, at - 16), at);
+      if (/(?:\bfrom|\bimport|\bimport\s*\(|\brequire\s*\()\s*$/.test(before)) return lineColumn(source, at);
+      if (fallback < 0 || at < fallback) fallback = at;
+      at = source.indexOf(needle, at + needle.length);
+    }
+  }
+  return fallback >= 0 ? lineColumn(source, fallback) : null;
+}
+
+/** 1-based line and column of a character offset. */
+function lineColumn(source: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = source.indexOf('\n'); i >= 0 && i < offset; i = source.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}

@@ -1,0 +1,76 @@
+/**
+ * Read what the analysis needs to know about the files a run loaded: which package owns each file,
+ * how large each ESM source is in V8's heap, and where each require() or import statement stands.
+ * The only part of building a report that touches the file system.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FileFacts, PackageFact } from '../analysis/build-report.js';
+import { findImportSite } from '../analysis/find-import-site.js';
+import type { RawModule } from '../analysis/list-modules.js';
+
+export function gatherFileFacts(modules: readonly RawModule[]): FileFacts {
+  const manifests = new Map<string, { name?: string; version?: string } | null>();
+  const readManifest = (dir: string): { name?: string; version?: string } | null => {
+    if (!manifests.has(dir)) {
+      let manifest = null;
+      try {
+        manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      } catch {
+        // no package.json here, or not JSON: keep walking up
+      }
+      manifests.set(dir, manifest && typeof manifest === 'object' ? manifest : null);
+    }
+    return manifests.get(dir)!;
+  };
+  const packageOf = (file: string): PackageFact | null => {
+    const marker = file.lastIndexOf('/node_modules/');
+    if (marker >= 0) {
+      // The package root is the folder right after the last node_modules/ (two for @scope/name); this
+      // names pnpm's node_modules/.pnpm/x@1/node_modules/x layout right, and skips nested package.json
+      // files that only set "type".
+      const rest = file.slice(marker + '/node_modules/'.length).split('/');
+      const depth = rest[0]?.startsWith('@') ? 2 : 1;
+      const root = file.slice(0, marker + '/node_modules/'.length) + rest.slice(0, depth).join('/');
+      const manifest = readManifest(root);
+      return { name: manifest?.name ?? rest.slice(0, depth).join('/'), version: manifest?.version ?? '0.0.0', root };
+    }
+    // The app's own files and workspace packages: the nearest package.json that has a name.
+    for (let dir = dirname(file); ; dir = dirname(dir)) {
+      const manifest = readManifest(dir);
+      if (manifest?.name) return { name: manifest.name, version: manifest.version ?? '0.0.0', root: dir };
+      if (dir === dirname(dir)) return null;
+    }
+  };
+
+  const sources = new Map<string, string | null>();
+  const readSource = (file: string): string | null => {
+    if (!sources.has(file)) {
+      let text: string | null = null;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        text = null;
+      }
+      sources.set(file, text);
+    }
+    return sources.get(file)!;
+  };
+
+  const facts: FileFacts = { packages: {}, sourceBytes: {}, sites: {} };
+  for (const m of modules) {
+    if (m.parentKey?.startsWith('/') && m.specifier !== null) {
+      const source = readSource(m.parentKey);
+      const site = source === null ? null : findImportSite(source, m.specifier);
+      if (site) facts.sites[`${m.parentKey}\n${m.specifier}`] = { file: m.parentKey, ...site };
+    }
+    if (!m.key.startsWith('/')) continue;
+    facts.packages[m.key] = packageOf(m.key);
+    if (m.kind === 'esm') {
+      const source = readSource(m.key);
+      // V8 keeps a one-byte string when every char is Latin-1, else two bytes a char.
+      if (source !== null) facts.sourceBytes[m.key] = /[^\u0000-\u00ff]/.test(source) ? source.length * 2 : source.length;
+    }
+  }
+  return facts;
+}

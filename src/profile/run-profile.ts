@@ -1,0 +1,260 @@
+/**
+ * Run a target under the agent, wait for its recording, and build the report. No printing: progress
+ * goes to the `onProgress` callback, results are returned, failures are thrown as ImportcostError.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildReport } from '../analysis/build-report.js';
+import { outputError, targetError, usageError } from '../errors.js';
+import { exportSpeedscope } from '../exporters/speedscope.js';
+import type { Recording } from '../recording/format.js';
+import { RECORDING_SCHEMA } from '../recording/format.js';
+import type { Report } from '../report/format.js';
+import { DEFAULTS } from './defaults.js';
+import { gatherFileFacts } from './file-facts.js';
+import { IMPORTCOST_VERSION } from '../version.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const AGENT_PATH = join(here, '..', 'agent', 'agent.cjs');
+
+export type Until = 'auto' | 'exit' | 'listening' | 'idle' | number;
+
+export interface ProfileOptions {
+  /** `[entry, ...args]`, or `[node, ...nodeFlags, entry, ...args]` to choose node and its flags. */
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Output directory (created). */
+  out?: string;
+  /** Base name of the output files; default: the entry's base name without extension. */
+  name?: string;
+  until?: Until;
+  timeoutMs?: number;
+  settleMs?: number;
+  idleMs?: number;
+  /** Mean bytes between heap samples. */
+  sampleInterval?: number;
+  sampler?: 'inspector' | 'v8-profiler-next';
+  /** Node binary for the `[entry, ...args]` form; default: the one running importcost. */
+  node?: string;
+  /** The target's stdio: inherited by default (its output passes through untouched). */
+  stdio?: 'inherit' | 'ignore';
+  /** Forward SIGINT/SIGTERM received by this process to the target (the CLI does). */
+  forwardSignals?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface ProfileResult {
+  report: Report;
+  files: { report: string; speedscope: string };
+  /** What importcost should exit with: the target's own code when it ended by itself. */
+  exitCode: number;
+}
+
+interface Target {
+  node: string;
+  nodeArgs: string[];
+  entry: string | null;
+  args: string[];
+}
+
+/** Node flags that take their value as the next argument (so the entry is found after them). */
+const FLAGS_WITH_VALUE = new Set([
+  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file',
+  '--input-type', '--title', '--inspect-port', '--max-old-space-size', '--stack-size', '--watch-path',
+  '--experimental-default-type', '--disable-warning', '--redirect-warnings', '--env-file-if-exists',
+]);
+
+function looksLikeNode(word: string): boolean {
+  return /(^|\/)node(\d+)?(\.exe)?$/.test(word);
+}
+
+export function parseCommand(command: string[], nodeBinary: string): Target {
+  if (command.length === 0) throw usageError('no program to profile', 'give an entry file: importcost profile server.js');
+  if (!looksLikeNode(command[0]!)) return { node: nodeBinary, nodeArgs: [], entry: command[0]!, args: command.slice(1) };
+  const nodeArgs: string[] = [];
+  let i = 1;
+  for (; i < command.length; i++) {
+    const word = command[i]!;
+    if (word === '--') {
+      i++;
+      break;
+    }
+    if (!word.startsWith('-')) break;
+    nodeArgs.push(word);
+    if (word === '-e' || word === '--eval' || word === '-p' || word === '--print') {
+      throw usageError(`node ${word} is not supported`, 'write the code to a file and profile that file');
+    }
+    if (FLAGS_WITH_VALUE.has(word) && i + 1 < command.length) nodeArgs.push(command[++i]!);
+  }
+  if (i >= command.length) throw usageError('no entry file after the node flags', 'e.g. importcost profile -- node --import tsx src/server.ts');
+  return { node: command[0]!, nodeArgs, entry: command[i]!, args: command.slice(i + 1) };
+}
+
+/** Node finds `server` as server.js, server.json, server.node, or server/index.js. */
+function entryExists(file: string): boolean {
+  if (existsSync(file) && statSync(file).isFile()) return true;
+  return ['.js', '.json', '.node', '/index.js'].some((ext) => existsSync(file + ext));
+}
+
+function v8ProfilerNextDir(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('v8-profiler-next/package.json'));
+  } catch {
+    throw usageError(
+      'the v8-profiler-next sampler is not installed',
+      'it is an optional dependency that needs a native build; use the default --sampler inspector',
+    );
+  }
+}
+
+export async function profile(options: ProfileOptions): Promise<ProfileResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const target = parseCommand(options.command, options.node ?? process.execPath);
+  const entryPath = resolve(cwd, target.entry!);
+  if (!entryExists(entryPath)) {
+    throw usageError(`cannot find the entry file ${target.entry}`, `run it from the folder it is in, or give its path (looked in ${cwd})`);
+  }
+  const name = options.name ?? (basename(target.entry!, extname(target.entry!)) || 'profile');
+  const out = resolve(cwd, options.out ?? DEFAULTS.out);
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+  } catch (err) {
+    throw outputError(`cannot write to ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose another folder with --out');
+  }
+  const sampler = options.sampler ?? 'inspector';
+  const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir() : null;
+  if (v8ProfilerDir !== null) checkV8ProfilerNext(target.node, v8ProfilerDir);
+
+  const work = mkdtempSync(join(tmpdir(), 'importcost-'));
+  const recordingPath = join(work, 'recording.json');
+  const until = options.until ?? 'auto';
+  const config = {
+    recording: recordingPath,
+    sampleInterval: options.sampleInterval ?? DEFAULTS.sampleInterval,
+    stackDepth: DEFAULTS.stackDepth,
+    sampler,
+    v8ProfilerDir,
+    until,
+    settleMs: options.settleMs ?? DEFAULTS.settleMs,
+    idleMs: options.idleMs ?? DEFAULTS.idleMs,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    fd: 3,
+  };
+  // The agent goes first, so its hooks see the user's own --require and --import modules load too.
+  const args = ['--require', AGENT_PATH, ...target.nodeArgs, target.entry!, ...target.args];
+  options.onProgress?.(`profiling ${[target.entry, ...target.args].join(' ')} (until ${until})`);
+  try {
+    const ended = await runTarget(target.node, args, {
+      cwd,
+      env: { ...env, IMPORTCOST_AGENT: JSON.stringify(config) },
+      stdio: options.stdio ?? 'inherit',
+      forwardSignals: options.forwardSignals ?? false,
+      graceMs: DEFAULTS.graceMs,
+    });
+    if (!existsSync(recordingPath)) {
+      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+      throw targetError(
+        `the target ${how} before importcost could record anything`,
+        ended.signal === 'SIGKILL' ? 'SIGKILL cannot be caught; if it ran out of memory, raise its limit' : 'check that it runs with plain node',
+      );
+    }
+    const recording = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
+    if (recording.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${recording.schema}, expected ${RECORDING_SCHEMA}`);
+    const report = buildReport(recording, gatherFileFacts, {
+      importcost: IMPORTCOST_VERSION,
+      command: options.command,
+      exit: { exitCode: ended.code, signal: ended.signal },
+    });
+    const files = { report: join(out, `${name}.importcost.json`), speedscope: join(out, `${name}.speedscope.json`) };
+    writeFileSync(files.report, `${JSON.stringify(report, null, 1)}\n`);
+    writeFileSync(files.speedscope, JSON.stringify(exportSpeedscope(report, name)));
+    return { report, files, exitCode: exitCodeFor(report.stop.reason, ended) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The target's own exit code when it ended by itself; 0 when importcost stopped it after start-up. */
+function exitCodeFor(reason: Report['stop']['reason'], ended: { code: number | null; signal: NodeJS.Signals | null }): number {
+  if (reason === 'listening' || reason === 'idle' || reason === 'timeout') return 0;
+  if (ended.signal) return 128 + (signalNumber(ended.signal) ?? 1);
+  return ended.code ?? 1;
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return (
+    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>
+  )[signal];
+}
+
+function checkV8ProfilerNext(node: string, dir: string): void {
+  const probe = spawnSync(node, ['-e', `require(${JSON.stringify(join(dir, 'build', 'Release', 'profiler.node'))})`], {
+    stdio: 'ignore',
+  });
+  if (probe.status !== 0) {
+    throw usageError('the v8-profiler-next sampler is not built for this Node version', 'rebuild it (npm rebuild v8-profiler-next) or use --sampler inspector');
+  }
+}
+
+interface RunOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdio: 'inherit' | 'ignore';
+  forwardSignals: boolean;
+  graceMs: number;
+}
+
+/**
+ * Spawn the target with a pipe on fd 3. The agent writes `done <reason>` there once the recording is on
+ * disk; if the target is still running then (a server after start-up), it is stopped: SIGTERM, then
+ * SIGKILL after a grace period.
+ */
+function runTarget(node: string, args: string[], options: RunOptions): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolvePromise, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(node, args, { cwd: options.cwd, env: options.env, stdio: [options.stdio, options.stdio, options.stdio, 'pipe'] });
+    } catch (err) {
+      reject(targetError(`cannot start ${node}: ${(err as Error).message}`, 'check the node binary'));
+      return;
+    }
+    let killTimer: NodeJS.Timeout | undefined;
+    const control = child.stdio[3] as NodeJS.ReadableStream | null;
+    control?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (!/done (listening|idle|timeout)/.test(text) || child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), options.graceMs);
+      killTimer.unref();
+    });
+    control?.on('error', () => {});
+    // A terminal's Ctrl-C reaches the whole process group, target included; forward only what the
+    // target cannot have seen, so a program that counts its SIGINTs sees one.
+    const forward = (signal: NodeJS.Signals) => () => {
+      if (signal === 'SIGINT' && process.stdin.isTTY) return;
+      child.kill(signal);
+    };
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    if (options.forwardSignals) {
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+    }
+    child.on('error', (err) => {
+      reject(targetError(`cannot start ${node}: ${err.message}`, 'check that node is on the PATH'));
+    });
+    child.on('close', (code, signal) => {
+      if (killTimer) clearTimeout(killTimer);
+      process.removeListener('SIGINT', onInt);
+      process.removeListener('SIGTERM', onTerm);
+      resolvePromise({ code, signal });
+    });
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The recording: what the agent writes from inside the target process, and nothing more.
+ * It is raw on purpose (the agent does no analysis); `analysis/` turns it into the import tree.
+ * Types only: the agent (src/agent/agent.cts) imports them with `import type`.
+ *
+ * Times are milliseconds since the agent started (performance.now() deltas, float).
+ */
+
+export const RECORDING_SCHEMA = 'importcost-recording@1';
+
+/** One first load seen by the CommonJS hook (require, builtins, JSON, addons, require(esm)). */
+export type CjsLoadTuple = [
+  id: number,
+  /** Absolute filename, or `node:<name>` for a builtin. */
+  path: string,
+  /** Id of the module whose load was on the stack, or -1 (entry, or loaded from ESM). */
+  parent: number,
+  startMs: number,
+  endMs: number,
+  /** false when the load threw (the module stays in the report, with what it allocated). */
+  ok: boolean,
+  /** The request as written in require(...), '' when not seen (e.g. the entry). */
+  request: string,
+];
+
+/** One event from the ESM hooks (resolve and load), in the order the hooks saw them. */
+export interface EsmEvent {
+  /** r = resolve, l = load */
+  t: 'r' | 'l';
+  url: string;
+  /** resolve only: who imported it, and how it was written. */
+  parentURL?: string | undefined;
+  specifier?: string;
+  format?: string | null | undefined;
+  /** load only: epoch ms (performance.timeOrigin + now) around the default loader. */
+  start?: number;
+  end?: number;
+  /** load only: source length in bytes (or chars, for string sources). */
+  size?: number;
+}
+
+/** V8's SamplingHeapProfile (HeapProfiler.getSamplingProfile), trimmed to what we read. */
+export interface V8CallFrame {
+  functionName: string;
+  scriptId: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+export interface V8SamplingNode {
+  callFrame: V8CallFrame;
+  /** Estimated bytes allocated by this frame itself and still alive (V8 scales samples by the interval). */
+  selfSize: number;
+  id: number;
+  children: V8SamplingNode[];
+}
+export interface V8SamplingProfile {
+  head: V8SamplingNode;
+  samples: { size: number; nodeId: number; ordinal: number }[];
+}
+
+export type StopReason = 'exit' | 'listening' | 'idle' | 'timeout' | 'signal' | 'crash';
+
+export interface Recording {
+  schema: typeof RECORDING_SCHEMA;
+  node: string;
+  pid: number;
+  /** process.argv of the target, as the target saw it. */
+  argv: string[];
+  cwd: string;
+  /** Epoch ms when the agent started. */
+  startedAt: number;
+  /** performance.timeOrigin of the main thread, to convert ESM hook times. */
+  timeOrigin: number;
+  sampler: 'inspector' | 'v8-profiler-next';
+  /** Bytes between samples (mean), as given to V8. */
+  sampleInterval: number;
+  /** Prefix of the trampoline frames' url; the rest is the CJS load id. */
+  trampolinePrefix: string;
+  /** The url of the agent's own frames (its allocations form the `agent` bucket). */
+  agentUrl: string;
+  stop: { reason: StopReason; atMs: number; exitCode: number | null; error: string | null };
+  heap: {
+    /** heapUsed after a forced GC, right before sampling started (the runtime's own baseline). */
+    baselineBytes: number;
+    /** heapUsed after a forced GC, when the profile was taken. */
+    endBytes: number;
+  };
+  /** Timestamp (ms since start) at which the main entry finished evaluating, if seen. */
+  entryDoneMs: number | null;
+  cjs: CjsLoadTuple[];
+  esm: EsmEvent[];
+  /** true when the ESM event buffer overflowed and later events were dropped. */
+  esmTruncated: boolean;
+  profile: V8SamplingProfile | null;
+}

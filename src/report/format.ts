@@ -1,0 +1,123 @@
+/**
+ * The importcost report (`<name>.importcost.json`): the contract every other command and outside tool
+ * reads. Types only. Fields marked "contract" keep their names and meaning across versions; a change
+ * that breaks one bumps the schema version. The JSON Schema in schema/importcost-report.schema.json
+ * is checked against these types by test/report-schema.test.ts.
+ */
+
+export const REPORT_SCHEMA = 'importcost-report@1';
+
+export type ModuleKind = 'cjs' | 'esm' | 'builtin' | 'json' | 'addon' | 'wasm';
+export type StopReason = 'exit' | 'listening' | 'idle' | 'timeout' | 'signal' | 'crash';
+
+export interface ReportPackage {
+  name: string;
+  version: string;
+}
+
+export interface ImportSite {
+  /** Absolute path of the importing file. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface ReportModule {
+  /** contract: index into `modules`, in load order. */
+  id: number;
+  /** contract: absolute path, `node:<name>` for builtins, or the URL for other schemes. */
+  path: string;
+  /** contract */
+  kind: ModuleKind;
+  /** contract: the package the file belongs to (for the app's own files, the app's package), or null. */
+  package: ReportPackage | null;
+  /** contract: id of the module that first loaded this one; null for the entry (and other roots). */
+  parent: number | null;
+  /** contract: where the require/import that first loaded it stands; null when not known. */
+  site: ImportSite | null;
+  /** contract: retained bytes allocated by this module's own load (after a forced GC at the end). */
+  selfBytes: number;
+  /** contract: selfBytes plus the totalBytes of the modules it loaded first. */
+  totalBytes: number;
+  /** contract: wall ms of this load, less the loads nested in it. */
+  selfMs: number;
+  /** contract: wall ms from the start to the end of this load, nested loads included. */
+  totalMs: number;
+  /** contract: ms from the agent's start to the start of this load. */
+  startMs: number;
+  /** Short display name: `express@5.1.0`, `express@5.1.0/lib/router.js`, `./src/db.js`, `node:http`. */
+  name: string;
+  /** false when the module is outside node_modules (the app's own code). */
+  thirdParty: boolean;
+  /** false when the load threw. */
+  ok: boolean;
+  /**
+   * Part of selfBytes that was charged by estimate rather than by stack: ESM source text and compiled
+   * code are allocated in Node's loader with no user frame, and are shared out by source size.
+   */
+  estimatedBytes: number;
+}
+
+/** Heap that no module load allocated, by cause. They add up: heapBytes = attributed + Σ buckets. */
+export type BucketName =
+  /** The Node runtime before the program's first line (bootstrap, and the agent's own start). */
+  | 'baseline'
+  /** The agent's bookkeeping (load records, trampolines). Not there without importcost. */
+  | 'agent'
+  /** Allocated by the program's code outside any module load (timers, callbacks, after start-up). */
+  | 'after-startup'
+  /** Node internals with no program frame on the stack. */
+  | 'runtime'
+  /** ESM loader work that could not be charged to any ESM module. */
+  | 'esm-loader'
+  /** heapBytes less the baseline and the sampled estimate: sampling error, and baseline objects freed during the run (signed). */
+  | 'sampling-residual';
+
+export interface ReportBucket {
+  name: BucketName;
+  bytes: number;
+  description: string;
+}
+
+export interface Report {
+  /** contract */
+  schema: typeof REPORT_SCHEMA;
+  /** contract: version of importcost that wrote it. */
+  importcost: string;
+  /** contract: process.version of the target. */
+  node: string;
+  /** contract: the command as the user gave it (node and flags included when given). */
+  command: string[];
+  /** contract */
+  cwd: string;
+  /** ISO time the run started. */
+  createdAt: string;
+  /** contract */
+  stop: { reason: StopReason; exitCode: number | null; error: string | null; signal: string | null };
+  /** contract: all bytes; heapBytes = attributedBytes + unattributedBytes. */
+  totals: {
+    heapBytes: number;
+    attributedBytes: number;
+    unattributedBytes: number;
+    /** Runtime baseline, part of unattributedBytes: heap before the program's first line. */
+    baselineBytes: number;
+    wallMs: number;
+    modules: number;
+    packages: number;
+  };
+  /** How the heap was sampled. */
+  sampling: {
+    sampler: 'inspector' | 'v8-profiler-next';
+    /** Bytes between samples (deterministic). */
+    intervalBytes: number;
+    /** Live samples at the end (0 from v8-profiler-next, which does not list them). */
+    samples: number;
+    /** V8's estimate of the live bytes allocated since sampling began: attributed + agent + after-startup + runtime + esm-loader. */
+    sampledBytes: number;
+  };
+  buckets: ReportBucket[];
+  /** contract */
+  modules: ReportModule[];
+}

@@ -1,0 +1,124 @@
+/**
+ * The terminal summary of a profile: totals, the top packages and modules by retained heap and by load
+ * time, each with its share, the chain that first loaded it and the line that imports it.
+ * Only reporters print (shared/STYLE.md); this one writes to the stream it is given.
+ */
+import { relative } from 'node:path';
+import type { Report } from '../report/format.js';
+import { chainOf, summarizePackages } from '../analysis/rollup.js';
+import { formatBytes, formatMs } from '../analysis/names.js';
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+}
+
+const plain: Style = { bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s };
+const ansi = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
+const colored: Style = { bold: ansi(1, 22), dim: ansi(2, 22), red: ansi(31, 39), yellow: ansi(33, 39) };
+
+/** Colours only on a terminal, and never with NO_COLOR (https://no-color.org). */
+export function pickStyle(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): Style {
+  return stream.isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb' ? colored : plain;
+}
+
+const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
+
+export function formatSummary(
+  report: Report,
+  options: { top: number; style: Style; files: string[]; cwd: string },
+): string {
+  const { style, top } = options;
+  const t = report.totals;
+  // Shares are of what the program allocated and kept (V8's sampled estimate), the same scale as the rows.
+  const programBytes = report.sampling.sampledBytes;
+  const lines: string[] = [];
+  const stop = report.stop;
+  const stopped =
+    stop.reason === 'exit' || stop.reason === 'crash'
+      ? `${stop.reason === 'crash' ? style.red('crashed') : 'exited'} with code ${stop.exitCode ?? '?'}`
+      : `stopped at ${stop.reason}${stop.signal ? ` (${stop.signal})` : ''}`;
+  lines.push(
+    `${style.bold('importcost')}  ${formatBytes(t.heapBytes)} heap at the end of start-up ` +
+      `(${formatBytes(t.baselineBytes)} of it Node's own), ${formatMs(t.wallMs)}, ` +
+      `${t.modules} modules from ${t.packages} packages; the target ${stopped}`,
+  );
+  lines.push(
+    `  attributed to module loads: ${formatBytes(t.attributedBytes)}, ${pct(t.attributedBytes, report.sampling.sampledBytes)} of the ` +
+      `${formatBytes(report.sampling.sampledBytes)} the program allocated and kept  ${style.dim(`(sampled every ${report.sampling.intervalBytes} bytes)`)}`,
+  );
+  if (stop.error) lines.push(`  ${style.red('error:')} ${stop.error}`);
+
+  const site = (id: number): string => {
+    const s = report.modules[id]!.site;
+    return s ? `${relOrAbs(s.file, options.cwd)}:${s.line}:${s.column}` : 'the entry';
+  };
+  const chain = (id: number): string =>
+    chainOf(report, id)
+      .map((c) => report.modules[c]!.name)
+      .join(' > ');
+
+  const packages = summarizePackages(report);
+  const section = (title: string, rows: string[][]): void => {
+    if (rows.length === 0) return;
+    lines.push('', style.bold(title));
+    for (const row of rows) lines.push(...row);
+  };
+  section(
+    'Top packages by retained heap (inclusive: what deferring the package would save)',
+    packages.slice(0, top).map((p, i) => [
+      `  ${String(i + 1).padStart(2)}. ${style.yellow(p.id.padEnd(40))} ${formatBytes(p.totalBytes).padStart(9)} ${pct(p.totalBytes, programBytes).padStart(6)}` +
+        `  ${style.dim(`self ${formatBytes(p.selfBytes)}, ${formatMs(p.totalMs)}, ${p.modules} files`)}`,
+      `      ${style.dim('via')} ${chain(p.firstModule)}`,
+      `      ${style.dim('at')}  ${site(p.firstModule)}`,
+    ]),
+  );
+  section(
+    'Top packages by load time (inclusive)',
+    [...packages]
+      .sort((a, b) => b.totalMs - a.totalMs)
+      .slice(0, top)
+      .map((p, i) => [
+        `  ${String(i + 1).padStart(2)}. ${style.yellow(p.id.padEnd(40))} ${formatMs(p.totalMs).padStart(9)} ${pct(p.totalMs, t.wallMs).padStart(6)}` +
+          `  ${style.dim(`at ${site(p.firstModule)}`)}`,
+      ]),
+  );
+  section(
+    'Top modules by retained heap (self)',
+    [...report.modules]
+      .sort((a, b) => b.selfBytes - a.selfBytes)
+      .slice(0, top)
+      .filter((m) => m.selfBytes > 0)
+      .map((m, i) => [
+        `  ${String(i + 1).padStart(2)}. ${m.name.padEnd(56)} ${formatBytes(m.selfBytes).padStart(9)} ${pct(m.selfBytes, programBytes).padStart(6)}` +
+          `  ${style.dim(`at ${site(m.id)}`)}`,
+      ]),
+  );
+  section(
+    'Top modules by load time (self)',
+    [...report.modules]
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top)
+      .filter((m) => m.selfMs > 0)
+      .map((m, i) => [
+        `  ${String(i + 1).padStart(2)}. ${m.name.padEnd(56)} ${formatMs(m.selfMs).padStart(9)} ${pct(m.selfMs, t.wallMs).padStart(6)}` +
+          `  ${style.dim(`at ${site(m.id)}`)}`,
+      ]),
+  );
+  const unattributed = report.buckets.filter((b) => b.name !== 'baseline' && b.bytes !== 0);
+  if (unattributed.length > 0) {
+    lines.push('', style.bold('Not attributed to a module load'));
+    for (const b of unattributed) lines.push(`  ${b.name.padEnd(18)} ${formatBytes(b.bytes).padStart(9)}  ${style.dim(b.description)}`);
+  }
+  if (options.files.length > 0) {
+    lines.push('', `Wrote ${options.files.map((f) => relOrAbs(f, options.cwd)).join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function relOrAbs(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel.startsWith('..') || rel === '' ? file : rel;
+}
