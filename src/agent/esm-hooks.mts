@@ -1,7 +1,8 @@
 /**
  * Off-thread ESM hooks for Node < 22.15 (registered by agent.cts with module.register).
  * They see who imports what (resolve: parentURL) and when each source is loaded, and append one JSON
- * line per first event to a SharedArrayBuffer the main thread reads once, after the run.
+ * line per new import edge and per first load to a SharedArrayBuffer the main thread reads once, after
+ * the run. Every edge is kept, in order: the analysis walks the graph depth-first the way ESM evaluates.
  * Layout: Int32 [0] = bytes written, Int32 [1] = 1 once an event did not fit; events from byte 8.
  * Built-ins only; results pass through untouched.
  */
@@ -39,8 +40,9 @@ export async function resolve(
   nextResolve: Next<{ url: string; format?: string | null }>,
 ): Promise<{ url: string; format?: string | null }> {
   const result = await nextResolve(specifier, context);
-  if (!seenResolved.has(result.url)) {
-    seenResolved.add(result.url);
+  const edge = `${context.parentURL}\n${result.url}`;
+  if (!seenResolved.has(edge)) {
+    seenResolved.add(edge);
     put({ t: 'r', url: result.url, parentURL: context.parentURL, specifier, format: result.format });
   }
   return result;

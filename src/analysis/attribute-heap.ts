@@ -6,8 +6,10 @@
  * - an ESM module's top-level frame (its file:// url, empty name, line 0, column 0). Importers are not on
  *   the stack when an ESM body runs, so the chain comes from the import graph instead;
  * - the agent's own frames (its bookkeeping), which form the `agent` bucket.
+ * In a stack no load owns, the innermost frame of a builtin the program imported (`node:tls`) claims it:
+ * ESM imports of builtins compile and evaluate them inside the loader, with no user frame.
  * Samples with none of these are Node's ESM loader (source decoding and compiling: shared out among ESM
- * modules by source size, see shareEsmLoaderBytes), program code outside any load, or runtime internals.
+ * modules by source size in build-report.ts), program code outside any load, or runtime internals.
  */
 import type { V8CallFrame, V8SamplingNode } from '../recording/format.js';
 
@@ -17,6 +19,8 @@ export interface AttributionIndex {
   byCjsId: Map<number, number>;
   /** ESM module url -> module index. */
   byEsmUrl: Map<string, number>;
+  /** `node:<name>` -> module index, for builtins in the report. */
+  byBuiltin: Map<string, number>;
   /** Frames whose url starts with one of these are the agent's. */
   agentPrefixes: string[];
 }
@@ -28,11 +32,26 @@ export interface AttributionIndex {
  */
 const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'resolve', 'load']);
 
+/**
+ * What the ESM loader spent, by what it was doing (read off the loader's own function names), so each
+ * part can be shared out by what it grows with (build-report.ts):
+ * - source: decoding and compiling ESM sources (moduleStrategy): by source size, among ESM modules;
+ * - builtin: ESM facades of builtins (builtinStrategy): evenly, among builtins imported from ESM;
+ * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy): by source size;
+ * - other: per-module bookkeeping (jobs, linking, instantiation): evenly, among ESM modules.
+ */
+export interface LoaderPools {
+  source: number;
+  builtin: number;
+  cjs: number;
+  other: number;
+}
+
 export interface HeapAttribution {
   /** Sampled bytes by module index (stack-attributed only). */
   moduleBytes: Float64Array;
   agentBytes: number;
-  esmLoaderBytes: number;
+  loader: LoaderPools;
   afterStartupBytes: number;
   runtimeBytes: number;
   /** Sum of every node's selfSize: V8's estimate of the live bytes allocated since sampling began. */
@@ -44,6 +63,15 @@ type Owner = number | 'agent' | null;
 
 /** Node's ESM loader and the code it runs to fetch, decode and compile sources. */
 const LOADER_URL = /^node:internal\/(modules\/|vm\/module|vm$|encoding|process\/esm_loader)/;
+/** The main-thread side of off-thread module hooks: there only because the agent registered hooks. */
+const HOOKS_PROXY_URL = 'node:internal/modules/esm/hooks';
+const LOADER_POOL_BY_FUNCTION: Record<string, keyof LoaderPools> = {
+  moduleStrategy: 'source',
+  builtinStrategy: 'builtin',
+  commonjsStrategy: 'cjs',
+};
+
+type LoaderState = keyof LoaderPools | null;
 
 function identify(frame: V8CallFrame, index: AttributionIndex): Owner | undefined {
   const url = frame.url;
@@ -71,29 +99,32 @@ export function attributeHeap(
   const result: HeapAttribution = {
     moduleBytes: new Float64Array(moduleCount),
     agentBytes: 0,
-    esmLoaderBytes: 0,
+    loader: { source: 0, builtin: 0, cjs: 0, other: 0 },
     afterStartupBytes: 0,
     runtimeBytes: 0,
     sampledBytes: 0,
     samples,
   };
   // Iterative walk: stacks can be deep, and a profile can have hundreds of thousands of nodes.
-  const stack: { node: V8SamplingNode; owner: Owner; loader: boolean; user: boolean }[] = [
-    { node: head, owner: null, loader: false, user: false },
+  const stack: { node: V8SamplingNode; owner: Owner; loader: LoaderState; user: boolean }[] = [
+    { node: head, owner: null, loader: null, user: false },
   ];
   while (stack.length > 0) {
     const item = stack.pop()!;
     const frame = item.node.callFrame;
     const found = identify(frame, index);
-    const owner = found === undefined ? item.owner : found;
-    const loader = item.loader || LOADER_URL.test(frame.url);
+    let owner = found === undefined ? item.owner : found;
+    if (owner === null) owner = index.byBuiltin.get(frame.url) ?? null;
+    if (owner === null && frame.url === HOOKS_PROXY_URL) owner = 'agent';
+    let loader = item.loader;
+    if (LOADER_URL.test(frame.url)) loader = LOADER_POOL_BY_FUNCTION[frame.functionName] ?? loader ?? 'other';
     const user = item.user || (frame.url !== '' && !frame.url.startsWith('node:'));
     const bytes = item.node.selfSize;
     if (bytes > 0) {
       result.sampledBytes += bytes;
       if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
       else if (owner === 'agent') result.agentBytes += bytes;
-      else if (loader) result.esmLoaderBytes += bytes;
+      else if (loader) result.loader[loader] += bytes;
       else if (user) result.afterStartupBytes += bytes;
       else result.runtimeBytes += bytes;
     }

@@ -70,11 +70,13 @@ export function buildReport(
     trampolinePrefix: recording.trampolinePrefix,
     byCjsId: new Map(),
     byEsmUrl: new Map(),
+    byBuiltin: new Map(),
     agentPrefixes: agentPrefixes(recording.agentUrl),
   };
   raw.forEach((m, i) => {
     if (m.cjsId >= 0) index.byCjsId.set(m.cjsId, i);
     if (m.url !== null && m.kind === 'esm') index.byEsmUrl.set(m.url, i);
+    if (m.kind === 'builtin') index.byBuiltin.set(m.key, i);
   });
   // Loads of a path seen twice (a module deleted from require.cache and loaded again) charge the first.
   for (const [id, path] of recording.cjs) {
@@ -86,17 +88,54 @@ export function buildReport(
     : null;
   const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
   const estimatedBytes = raw.map(() => 0);
-  // ESM source text and compiled code are allocated in Node's loader, with no module frame on the
-  // stack. Both grow with the source, so the loader's bytes are shared out by source size.
-  let esmLoaderLeft = Math.round(heap?.esmLoaderBytes ?? 0);
-  const weights = new Map<number, number>();
-  raw.forEach((m, i) => {
-    if (m.kind === 'esm') weights.set(i, facts.sourceBytes[m.key] ?? m.sourceBytes ?? 0);
+  // The sampler does not see V8's code spaces (nor, on V8 12+, its trusted spaces, which hold bytecode);
+  // the agent measured their growth around each CJS load (exact), less the loads nested in it.
+  const unsampledBytes = raw.map((m, i) => {
+    if (m.cjsId < 0) return 0;
+    let nested = 0;
+    for (const c of children[i]!) if (raw[c]!.cjsId >= 0) nested += raw[c]!.unsampledSpanBytes;
+    return Math.max(0, m.unsampledSpanBytes - nested);
   });
-  for (const [i, bytes] of shareByWeight(esmLoaderLeft, weights)) {
+  unsampledBytes.forEach((bytes, i) => (selfBytes[i]! += bytes));
+  // ESM source text, compiled code and loader bookkeeping are allocated in Node's loader, with no module
+  // frame on the stack. Each part is shared out by what it grows with (see LoaderPools): estimated.
+  const esmModules = new Map<number, number>();
+  const sizeOf = (m: RawModule): number => facts.sourceBytes[m.key] ?? m.sourceBytes ?? 0;
+  raw.forEach((m, i) => {
+    if (m.kind === 'esm') esmModules.set(i, sizeOf(m));
+  });
+  const importedFromEsm = (i: number): boolean => parentOf[i] !== null && raw[parentOf[i]!]!.kind === 'esm';
+  const builtinsFromEsm = new Map<number, number>();
+  const cjsFromEsm = new Map<number, number>();
+  raw.forEach((m, i) => {
+    if (m.kind === 'builtin' && importedFromEsm(i)) builtinsFromEsm.set(i, 1);
+    if (m.kind === 'cjs' && importedFromEsm(i)) cjsFromEsm.set(i, facts.sourceBytes[m.key] ?? 1);
+  });
+  const evenly = new Map([...esmModules.keys()].map((i) => [i, 1]));
+  const loader = heap?.loader ?? { source: 0, builtin: 0, cjs: 0, other: 0 };
+  let esmLoaderLeft = 0;
+  for (const [pool, weights] of [
+    [loader.source, esmModules],
+    [loader.builtin, builtinsFromEsm.size > 0 ? builtinsFromEsm : evenly],
+    [loader.cjs, cjsFromEsm.size > 0 ? cjsFromEsm : esmModules],
+    [loader.other, evenly],
+  ] as const) {
+    let left = Math.round(pool);
+    for (const [i, bytes] of shareByWeight(left, weights)) {
+      selfBytes[i]! += bytes;
+      estimatedBytes[i]! += bytes;
+      left -= bytes;
+    }
+    esmLoaderLeft += left;
+  }
+  const weights = esmModules;
+  // ESM compiles in the loader, outside any measured span: unsampled growth no CJS load explains is
+  // shared out by source size too (estimated).
+  const cjsUnsampled = raw.reduce((sum, m, i) => sum + (parentOf[i] === null || raw[parentOf[i]!]!.cjsId < 0 ? m.unsampledSpanBytes : 0), 0);
+  for (const [i, bytes] of shareByWeight(Math.max(0, recording.heap.unsampledGrowthBytes - cjsUnsampled), weights)) {
     selfBytes[i]! += bytes;
-    estimatedBytes[i] = bytes;
-    esmLoaderLeft -= bytes;
+    estimatedBytes[i]! += bytes;
+    unsampledBytes[i]! += bytes;
   }
 
   // ---- time ------------------------------------------------------------------------------
@@ -135,6 +174,7 @@ export function buildReport(
       thirdParty: m.key.includes('/node_modules/'),
       ok: m.ok,
       estimatedBytes: estimatedBytes[i]!,
+      unsampledBytes: unsampledBytes[i]!,
     };
   });
 
@@ -185,8 +225,10 @@ export function buildReport(
     sampling: {
       sampler: recording.sampler,
       intervalBytes: recording.sampleInterval,
+      mode: recording.sampling,
       samples: heap?.samples ?? 0,
       sampledBytes: sampled,
+      unsampledBytes: unsampledBytes.reduce((a, b) => a + b, 0),
     },
     buckets,
     modules,

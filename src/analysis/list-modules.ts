@@ -25,6 +25,8 @@ export interface RawModule {
   ok: boolean;
   /** Bytes of source the loader handed over (ESM), when known. */
   sourceBytes: number | null;
+  /** Growth of V8's unsampled (code, trusted) spaces during a CJS load, nested loads included (0 for ESM). */
+  unsampledSpanBytes: number;
 }
 
 /** Turn a module URL from the ESM hooks into our key: a path for file: URLs, `node:x` for builtins. */
@@ -46,7 +48,7 @@ function kindOf(key: string, format: string | null | undefined): ModuleKind {
 export function listModules(recording: Recording): RawModule[] {
   const byKey = new Map<string, RawModule>();
   const cjsKeys: string[] = [];
-  for (const [id, path, parent, startMs, endMs, ok, request] of recording.cjs) {
+  for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes] of recording.cjs) {
     cjsKeys[id] = path;
     if (byKey.has(path)) continue;
     byKey.set(path, {
@@ -60,32 +62,38 @@ export function listModules(recording: Recording): RawModule[] {
       spanMs: Math.max(0, endMs - startMs),
       ok,
       sourceBytes: null,
+      unsampledSpanBytes: unsampledBytes,
     });
   }
-  // ESM: the first resolve of a URL names its first importer; its load event gives timing and size.
+  // ESM: every import edge, in the order the hooks resolved them (per importer, that is source order).
+  const edges = new Map<string, { child: string; specifier: string | null }[]>();
+  const esmRoots: string[] = [];
   for (const event of recording.esm) {
     const key = keyFromUrl(event.url);
     let module = byKey.get(key);
     if (event.t === 'r') {
       const parentKey = event.parentURL ? keyFromUrl(event.parentURL) : null;
+      if (parentKey === null) esmRoots.push(key);
+      else if (parentKey !== key) {
+        let list = edges.get(parentKey);
+        if (!list) edges.set(parentKey, (list = []));
+        list.push({ child: key, specifier: event.specifier ?? null });
+      }
       if (!module) {
         module = {
           key,
           url: event.url,
           kind: kindOf(key, event.format),
-          parentKey,
-          specifier: event.specifier ?? null,
+          parentKey: null,
+          specifier: null,
           cjsId: -1,
           startMs: Number.NaN,
           spanMs: 0,
           ok: true,
           sourceBytes: null,
+          unsampledSpanBytes: 0,
         };
         byKey.set(key, module);
-      } else if (module.parentKey === null && parentKey !== null && parentKey !== key) {
-        // A CommonJS module imported from ESM: the CJS stack had no loader on it, the import graph does.
-        module.parentKey = parentKey;
-        module.specifier = event.specifier ?? null;
       }
       if (event.format === 'module') {
         module.kind = kindOf(key, 'module');
@@ -100,6 +108,8 @@ export function listModules(recording: Recording): RawModule[] {
       if (event.size !== undefined) module.sourceBytes = event.size;
     }
   }
+  placeEsmModules(byKey, edges, esmRoots);
+
   // ESM modules whose load event never came (e.g. the run stopped mid-way) start where their importer did.
   const modules = [...byKey.values()];
   for (const module of modules) {
@@ -109,4 +119,42 @@ export function listModules(recording: Recording): RawModule[] {
     }
   }
   return modules.sort((a, b) => a.startMs - b.startMs);
+}
+
+/**
+ * Who first loaded each module that the CommonJS stack could not tell (ESM modules, and CommonJS ones
+ * imported from ESM). ESM links a whole graph first and then evaluates it depth-first, in source order,
+ * so the importer that "first loaded" a module is the one a depth-first walk reaches it through, not
+ * the one whose import the loader happened to resolve first (it fetches subgraphs concurrently).
+ * Walks from the ESM entry points and from every module loaded by CommonJS, in load order.
+ */
+function placeEsmModules(
+  byKey: Map<string, RawModule>,
+  edges: Map<string, { child: string; specifier: string | null }[]>,
+  esmRoots: string[],
+): void {
+  const placed = new Set<string>();
+  for (const module of byKey.values()) if (module.cjsId >= 0 && module.parentKey !== null) placed.add(module.key);
+  const starts = [...esmRoots, ...[...byKey.values()].filter((m) => m.cjsId >= 0).map((m) => m.key)];
+  for (const start of starts) {
+    placed.add(start);
+    const stack: { key: string; next: number }[] = [{ key: start, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const out = edges.get(top.key) ?? [];
+      if (top.next >= out.length) {
+        stack.pop();
+        continue;
+      }
+      const { child, specifier } = out[top.next++]!;
+      if (placed.has(child)) continue;
+      placed.add(child);
+      const module = byKey.get(child);
+      if (module) {
+        module.parentKey = top.key;
+        module.specifier = specifier;
+      }
+      stack.push({ key: child, next: 0 });
+    }
+  }
 }

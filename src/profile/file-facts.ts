@@ -66,7 +66,9 @@ export function gatherFileFacts(modules: readonly RawModule[]): FileFacts {
     }
     if (!m.key.startsWith('/')) continue;
     facts.packages[m.key] = packageOf(m.key);
-    if (m.kind === 'esm') {
+    // Source sizes of ESM modules (their loader costs are shared out by it) and of CommonJS files, whose
+    // export names the loader parses when ESM imports them.
+    if (m.kind === 'esm' || m.kind === 'cjs') {
       const source = readSource(m.key);
       // V8 keeps a one-byte string when every char is Latin-1, else two bytes a char.
       if (source !== null) facts.sourceBytes[m.key] = /[^\u0000-\u00ff]/.test(source) ? source.length * 2 : source.length;

@@ -36,8 +36,10 @@ export interface ProfileOptions {
   timeoutMs?: number;
   settleMs?: number;
   idleMs?: number;
-  /** Mean bytes between heap samples. */
+  /** Bytes between heap samples (the mean, with poisson sampling). */
   sampleInterval?: number;
+  /** Where V8 places heap samples; see DEFAULTS.sampling. */
+  sampling?: 'deterministic' | 'poisson';
   sampler?: 'inspector' | 'v8-profiler-next';
   /** Node binary for the `[entry, ...args]` form; default: the one running importcost. */
   node?: string;
@@ -138,6 +140,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const config = {
     recording: recordingPath,
     sampleInterval: options.sampleInterval ?? DEFAULTS.sampleInterval,
+    deterministic: (options.sampling ?? DEFAULTS.sampling) === 'deterministic',
     stackDepth: DEFAULTS.stackDepth,
     sampler,
     v8ProfilerDir,
@@ -166,6 +169,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       );
     }
     const recording = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
+    if (env.IMPORTCOST_KEEP_RECORDING) writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(recording));
     if (recording.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${recording.schema}, expected ${RECORDING_SCHEMA}`);
     const report = buildReport(recording, gatherFileFacts, {
       importcost: IMPORTCOST_VERSION,

@@ -21,9 +21,11 @@ export type CjsLoadTuple = [
   ok: boolean,
   /** The request as written in require(...), '' when not seen (e.g. the entry). */
   request: string,
+  /** Growth of V8's code and trusted spaces (not sampled) during the load, nested loads included. */
+  unsampledBytes: number,
 ];
 
-/** One event from the ESM hooks (resolve and load), in the order the hooks saw them. */
+/** One event from the ESM hooks, in the order the hooks saw them: each new import edge (resolve) and each first load. */
 export interface EsmEvent {
   /** r = resolve, l = load */
   t: 'r' | 'l';
@@ -73,8 +75,9 @@ export interface Recording {
   /** performance.timeOrigin of the main thread, to convert ESM hook times. */
   timeOrigin: number;
   sampler: 'inspector' | 'v8-profiler-next';
-  /** Bytes between samples (mean), as given to V8. */
+  /** Bytes between samples (the mean, with poisson sampling), as given to V8. */
   sampleInterval: number;
+  sampling: 'deterministic' | 'poisson';
   /** Prefix of the trampoline frames' url; the rest is the CJS load id. */
   trampolinePrefix: string;
   /** The url of the agent's own frames (its allocations form the `agent` bucket). */
@@ -85,6 +88,11 @@ export interface Recording {
     baselineBytes: number;
     /** heapUsed after a forced GC, when the profile was taken. */
     endBytes: number;
+    /** Growth of V8's code and trusted spaces (not sampled) from the baseline to the end. */
+    unsampledGrowthBytes: number;
+    /** Used bytes of each V8 heap space at the baseline and at the end (both after forced GCs). */
+    spacesAtBaseline: Record<string, number>;
+    spacesAtEnd: Record<string, number>;
   };
   /** Timestamp (ms since start) at which the main entry finished evaluating, if seen. */
   entryDoneMs: number | null;

@@ -58,6 +58,11 @@ export interface ReportModule {
    * code are allocated in Node's loader with no user frame, and are shared out by source size.
    */
   estimatedBytes: number;
+  /**
+   * Part of selfBytes measured outside the sampler: the growth of V8's code spaces (compiled code) and,
+   * on V8 12+ / Node 22+, its trusted spaces (bytecode), which the sampling heap profiler does not observe.
+   */
+  unsampledBytes: number;
 }
 
 /** Heap that no module load allocated, by cause. They add up: heapBytes = attributed + Σ buckets. */
@@ -110,12 +115,15 @@ export interface Report {
   /** How the heap was sampled. */
   sampling: {
     sampler: 'inspector' | 'v8-profiler-next';
-    /** Bytes between samples (deterministic). */
+    /** Bytes between samples (the mean, with poisson sampling). */
     intervalBytes: number;
+    mode: 'deterministic' | 'poisson';
     /** Live samples at the end (0 from v8-profiler-next, which does not list them). */
     samples: number;
     /** V8's estimate of the live bytes allocated since sampling began: attributed + agent + after-startup + runtime + esm-loader. */
     sampledBytes: number;
+    /** Bytes measured outside the sampler (V8's code and trusted spaces), attributed to modules. */
+    unsampledBytes: number;
   };
   buckets: ReportBucket[];
   /** contract */

@@ -33,7 +33,7 @@ export function formatSummary(
   const { style, top } = options;
   const t = report.totals;
   // Shares are of what the program allocated and kept (V8's sampled estimate), the same scale as the rows.
-  const programBytes = report.sampling.sampledBytes;
+  const programBytes = report.sampling.sampledBytes + report.sampling.unsampledBytes;
   const lines: string[] = [];
   const stop = report.stop;
   const stopped =
@@ -46,8 +46,8 @@ export function formatSummary(
       `${t.modules} modules from ${t.packages} packages; the target ${stopped}`,
   );
   lines.push(
-    `  attributed to module loads: ${formatBytes(t.attributedBytes)}, ${pct(t.attributedBytes, report.sampling.sampledBytes)} of the ` +
-      `${formatBytes(report.sampling.sampledBytes)} the program allocated and kept  ${style.dim(`(sampled every ${report.sampling.intervalBytes} bytes)`)}`,
+    `  attributed to module loads: ${formatBytes(t.attributedBytes)}, ${pct(t.attributedBytes, programBytes)} of the ` +
+      `${formatBytes(programBytes)} the program allocated and kept  ${style.dim(`(sampled every ${report.sampling.intervalBytes} bytes)`)}`,
   );
   if (stop.error) lines.push(`  ${style.red('error:')} ${stop.error}`);
 

@@ -1,0 +1,87 @@
+/**
+ * Test helpers: run the real CLI in a real child process, and compute ground truth in fresh processes.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Report } from '../../src/report/format.js';
+import type { SpeedscopeFile } from '../../src/exporters/speedscope.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'importcost.js');
+export const NODE22 = join(ROOT, 'test', 'node-versions', 'node_modules', 'node22', 'bin', 'node');
+export const NODE24 = join(ROOT, 'test', 'node-versions', 'node_modules', 'node24', 'bin', 'node');
+export const fixture = (...parts: string[]): string => join(ROOT, 'test', 'fixtures', ...parts);
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  out: string;
+  report: Report | null;
+  speedscope: SpeedscopeFile | null;
+}
+
+/** Run `importcost <args>` as a real process; reads <out>/run.importcost.json if `profile` wrote it. */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; out?: string; node?: string; onSpawn?: (pid: number) => void } = {},
+): Promise<CliRun> {
+  const out = options.out ?? mkdtempSync(join(tmpdir(), 'importcost-test-'));
+  const [command, ...rest] = args;
+  const full = command === 'profile' ? ['profile', '-o', out, '--name', 'run', ...rest] : args;
+  return new Promise((resolvePromise) => {
+    const child = spawn(options.node ?? process.execPath, [BIN, ...full], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    options.onSpawn?.(child.pid!);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => {
+      const reportPath = join(out, 'run.importcost.json');
+      const speedscopePath = join(out, 'run.speedscope.json');
+      resolvePromise({
+        code,
+        signal,
+        stdout,
+        stderr,
+        out,
+        report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : null,
+        speedscope: existsSync(speedscopePath) ? JSON.parse(readFileSync(speedscopePath, 'utf8')) : null,
+      });
+    });
+  });
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * First-load retained bytes of each spec ("cjs:name" or "esm:name"), loaded in order in one fresh
+ * `node --expose-gc --no-flush-bytecode` process; the median of `runs` processes (shared/NOTES.md).
+ */
+export async function groundTruth(baseDir: string, specs: string[], runs = 3, node = process.execPath): Promise<Record<string, number>> {
+  const results: Record<string, number>[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await execFileAsync(node, ['--expose-gc', '--no-flush-bytecode', join(ROOT, 'test', 'helpers', 'ground-truth.mjs'), baseDir, ...specs]);
+    results.push(JSON.parse(stdout));
+  }
+  const median: Record<string, number> = {};
+  for (const spec of specs) {
+    const values = results.map((r) => r[spec]!).sort((a, b) => a - b);
+    median[spec] = values[Math.floor(values.length / 2)]!;
+  }
+  return median;
+}
+
+export const moduleNamed = (report: Report, suffix: string) => {
+  const found = report.modules.find((m) => m.path.endsWith(suffix));
+  if (!found) throw new Error(`no module ending in ${suffix}; have ${report.modules.map((m) => m.path).join(', ')}`);
+  return found;
+};
