@@ -8,3 +8,4 @@ export { exportSpeedscope, type SpeedscopeFile } from './exporters/speedscope.js
 export { ImportcostError } from './errors.js';
 export type * from './report/format.js';
 export { parseReport, readReport } from './report/read-report.js';
+export { exportCollapsed } from './exporters/collapsed.js';

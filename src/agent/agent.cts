@@ -132,6 +132,8 @@ function start(config: AgentConfig): void {
   const cjs: CjsLoadTuple[] = [];
   /** The request of the innermost Module._load call still running (consumed by the load it leads to). */
   let pendingRequest: string | null = null;
+  /** Its requiring module's filename: the parent when no CJS load is on the stack (createRequire in ESM). */
+  let pendingParentFile: string | null = null;
   /** Every trampoline stays alive until the profile is read: a collected one loses its frames' url. */
   const trampolines: Function[] = [];
   const loading: number[] = [];
@@ -158,8 +160,9 @@ function start(config: AgentConfig): void {
     // (Capturing a stack here would keep every importer's top-level function alive, and with it its
     // bytecode: measured +0.9 MB on @aws-sdk/client-s3. The agent must not change what stays alive.)
     const request = pendingRequest ?? '';
+    const parentFile = parent === -1 ? (pendingParentFile ?? '') : '';
     pendingRequest = null;
-    const tuple: CjsLoadTuple = [id, pathOrName, parent, now(), 0, false, request, 0];
+    const tuple: CjsLoadTuple = [id, pathOrName, parent, now(), 0, false, request, 0, parentFile];
     cjs.push(tuple);
     const trampoline = makeTrampoline(id);
     loading.push(id);
@@ -191,23 +194,28 @@ function start(config: AgentConfig): void {
   // Every require: note the request for the load it may lead to. Builtins: the first require of each
   // runs through a trampoline named node:<x>.
   const originalModuleLoad = Module._load;
-  Module._load = function importcostModuleLoad(this: unknown, request: unknown): unknown {
+  Module._load = function importcostModuleLoad(this: unknown, request: unknown, parentModule: unknown): unknown {
     if (done || typeof request !== 'string') return originalModuleLoad.apply(this, arguments as never);
+    const parentFile = (parentModule as { filename?: unknown } | null)?.filename;
     if (nodeModule.isBuiltin(request)) {
       const name = request.startsWith('node:') ? request : `node:${request}`;
       if (!seenBuiltins.has(name)) {
         seenBuiltins.add(name);
         pendingRequest = request;
+        pendingParentFile = typeof parentFile === 'string' ? parentFile : null;
         return recordLoad(name, originalModuleLoad, this, arguments);
       }
       return originalModuleLoad.apply(this, arguments as never);
     }
-    const outer = pendingRequest;
+    const outerRequest = pendingRequest;
+    const outerParent = pendingParentFile;
     pendingRequest = request;
+    pendingParentFile = typeof parentFile === 'string' ? parentFile : null;
     try {
       return originalModuleLoad.apply(this, arguments as never);
     } finally {
-      pendingRequest = outer;
+      pendingRequest = outerRequest;
+      pendingParentFile = outerParent;
     }
   };
 
@@ -307,7 +315,7 @@ function start(config: AgentConfig): void {
         spacesAtEnd,
       },
       entryDoneMs: entryDoneMs === null ? null : entryDoneMs - t0,
-      cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6], tuple[7]]),
+      cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6], tuple[7], tuple[8]]),
       esm: esm.read(),
       esmTruncated: esm.truncated(),
       profile,

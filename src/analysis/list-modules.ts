@@ -48,14 +48,14 @@ function kindOf(key: string, format: string | null | undefined): ModuleKind {
 export function listModules(recording: Recording): RawModule[] {
   const byKey = new Map<string, RawModule>();
   const cjsKeys: string[] = [];
-  for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes] of recording.cjs) {
+  for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes, parentFile] of recording.cjs) {
     cjsKeys[id] = path;
     if (byKey.has(path)) continue;
     byKey.set(path, {
       key: path,
       url: null,
       kind: kindOf(path, null),
-      parentKey: parent >= 0 ? (cjsKeys[parent] ?? null) : null,
+      parentKey: parent >= 0 ? (cjsKeys[parent] ?? null) : parentFile || null,
       specifier: request === '' ? null : request,
       cjsId: id,
       startMs,

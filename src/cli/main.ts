@@ -36,8 +36,10 @@ export async function run(io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      const message = err.message.replace(/^error: /, '');
-      return report(io, usageError(message, hintFor(err)));
+      // Commander adds a second line for some errors ("(Did you mean profile?)"): it goes in the hint.
+      const [first = '', ...more] = err.message.replace(/^error: /, '').split('\n');
+      const extra = more.join(' ').trim();
+      return report(io, usageError(first, extra ? `${extra.replace(/^\((.*)\)$/, '$1')}; ${hintFor(err)}` : hintFor(err)));
     }
     if (isImportcostError(err)) return report(io, err);
     throw err;

@@ -23,6 +23,8 @@ export type CjsLoadTuple = [
   request: string,
   /** Growth of V8's code and trusted spaces (not sampled) during the load, nested loads included. */
   unsampledBytes: number,
+  /** When no CJS load was on the stack (parent -1): the requiring module's filename, '' if none. */
+  parentFile: string,
 ];
 
 /** One event from the ESM hooks, in the order the hooks saw them: each new import edge (resolve) and each first load. */

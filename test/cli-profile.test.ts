@@ -1,0 +1,168 @@
+/**
+ * `importcost profile` end to end: real CLI, real target processes (test/fixtures/cli/<scenario>).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../src/cli/main.js';
+import { existsSync } from 'node:fs';
+import { fixture, moduleNamed, NODE22, runCli } from './helpers/run.js';
+
+const cli = (...parts: string[]) => fixture('cli', ...parts);
+
+/** Run the CLI in-process (usage errors need no target). */
+async function runInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run({
+    argv,
+    cwd: process.cwd(),
+    env: { NO_COLOR: '1' },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('bad input: one line, a hint, exit 2, before the target runs', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a missing entry file', ['profile', 'no-such-file.js'], /cannot find the entry file no-such-file\.js/],
+    ['an unknown option', ['profile', '--bogus', 'x.js'], /unknown option '--bogus'/],
+    ['a bad --until', ['profile', '--until', 'later', 'x.js'], /expected auto, exit, listening, idle or a time/],
+    ['a bad --sample-interval', ['profile', '--sample-interval', 'lots', 'x.js'], /expected a byte count/],
+    ['an unknown command', ['profiel', 'x.js'], /unknown command 'profiel'/],
+    ['no entry at all', ['profile'], /missing required argument/],
+    ['node -e', ['profile', '--', 'node', '-e', '1'], /node -e is not supported/],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(what, async () => {
+      const result = await runInProcess(argv);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^importcost: /);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toMatch(/^ {2}hint: /);
+    });
+  }
+
+  it('an out dir that cannot be made (a file in its path)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'importcost-'));
+    writeFileSync(join(dir, 'file'), '');
+    const result = await runCli(['profile', cli('exit-code', 'entry.js')], { out: join(dir, 'file', 'sub') });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^importcost: cannot write to .*file\/sub \(ENOTDIR\)\n {2}hint: /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the real binary prints the same (one spawn test of bin/importcost.js)', async () => {
+    const result = await runCli(['profile', 'missing.js']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^importcost: cannot find the entry file missing\.js\n {2}hint: /);
+  });
+});
+
+describe('how the target ends', () => {
+  it("passes the target's exit code through", async () => {
+    const result = await runCli(['profile', cli('exit-code', 'entry.js')]);
+    expect(result.code).toBe(3);
+    expect(result.report!.stop).toMatchObject({ reason: 'exit', exitCode: 3, error: null });
+  });
+
+  it('a target that throws during start-up still leaves a complete report, and its error shows', async () => {
+    const result = await runCli(['profile', cli('crash', 'entry.js')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Error: crash fixture: start-up failed/);
+    expect(result.report!.stop).toMatchObject({ reason: 'crash', exitCode: 1, error: 'Error: crash fixture: start-up failed' });
+    // dep.js keeps a flat 200,000-char one-byte string (200,016 bytes); ±30% at the default interval.
+    expect(moduleNamed(result.report!, '/crash/dep.js').selfBytes).toBeGreaterThan(140_000);
+    expect(moduleNamed(result.report!, '/crash/dep.js').selfBytes).toBeLessThan(260_000);
+    expect(result.speedscope!.profiles).toHaveLength(3);
+  });
+
+  it('process.exit() inside a module load', async () => {
+    const result = await runCli(['profile', cli('process-exit', 'entry.js')]);
+    expect(result.code).toBe(5);
+    expect(result.report!.stop).toMatchObject({ reason: 'exit', exitCode: 5 });
+    expect(moduleNamed(result.report!, '/process-exit/dep.js').ok).toBe(false);
+  });
+
+  it('a server: stops after listen() and the settle time, then stops the target with SIGTERM', async () => {
+    const result = await runCli(['profile', cli('server', 'entry.js')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/listening\nserver: got SIGTERM\n/);
+    expect(result.report!.stop.reason).toBe('listening');
+    expect(result.report!.modules.some((m) => m.path.endsWith('/server/routes.js'))).toBe(true);
+  });
+
+  it('a program that never listens: stops once the loop is idle after start-up', async () => {
+    const result = await runCli(['profile', '--idle', '300ms', cli('idle', 'entry.js')]);
+    expect(result.code).toBe(0);
+    expect(result.report!.stop.reason).toBe('idle');
+    expect(result.report!.totals.wallMs).toBeLessThan(10_000);
+  });
+
+  it('--until <time> stops at that time with reason timeout', async () => {
+    const result = await runCli(['profile', '--until', '400ms', cli('forever', 'entry.js')]);
+    expect(result.code).toBe(0);
+    expect(result.report!.stop.reason).toBe('timeout');
+    expect(result.report!.totals.wallMs).toBeGreaterThanOrEqual(400);
+  });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    it(`${signal} to importcost is forwarded; the report is still written`, async () => {
+      const result = await runCli(['profile', '--until', 'exit', cli('forever', 'entry.js')], {
+        onSpawn: (pid) => setTimeout(() => process.kill(pid, signal), 1500),
+      });
+      expect(result.code).toBe(code);
+      expect(result.report!.stop.reason).toBe('signal');
+      expect(result.report!.stop.signal).toBe(signal);
+      expect(moduleNamed(result.report!, '/forever/entry.js').parent).toBeNull();
+    });
+  }
+});
+
+describe('the target does not see importcost', () => {
+  it('same stdout bytes, argv, execArgv, require.main, environment', async () => {
+    const entry = cli('untouched', 'entry.js');
+    const plain = spawnSync(process.execPath, ['--no-warnings', entry, 'a', '--flag'], { encoding: 'latin1' });
+    const profiled = await runCli(['profile', '--', process.execPath, '--no-warnings', entry, 'a', '--flag']);
+    expect(profiled.code).toBe(0);
+    expect(Buffer.from(profiled.stdout, 'utf8')).toEqual(Buffer.from(plain.stdout, 'latin1'));
+    expect(JSON.parse(plain.stdout.split('\n')[0]!)).toMatchObject({ execArgv: ['--no-warnings'], mainIsModule: true, env: [] });
+    expect(profiled.report!.command).toEqual([process.execPath, '--no-warnings', entry, 'a', '--flag']);
+  });
+});
+
+describe('module kinds', () => {
+  it('CommonJS, ESM (static, dynamic, require(esm)), builtins, JSON, addons, CJS from ESM', async () => {
+    const result = await runCli(['profile', cli('kinds', 'entry.js')]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = result.report!;
+    const kindOf = (suffix: string) => moduleNamed(report, suffix).kind;
+    expect(kindOf('/kinds/entry.js')).toBe('cjs');
+    expect(kindOf('/kinds/data.json')).toBe('json');
+    expect(kindOf('node:zlib')).toBe('builtin');
+    expect(kindOf('/kinds/esm-module.mjs')).toBe('esm');
+    expect(kindOf('/kinds/dynamic.mjs')).toBe('esm');
+    expect(kindOf('/kinds/cjs-from-esm.js')).toBe('cjs');
+    expect(moduleNamed(report, '/kinds/dynamic.mjs').parent).toBe(moduleNamed(report, '/kinds/entry.js').id);
+    expect(moduleNamed(report, '/kinds/dynamic.mjs').site).toMatchObject({ line: 12 });
+    expect(moduleNamed(report, '/kinds/cjs-from-esm.js').parent).toBe(moduleNamed(report, '/kinds/dynamic.mjs').id);
+    expect(moduleNamed(report, 'node:zlib').site).toMatchObject({ line: 3, column: 9 });
+    const addon = report.modules.find((m) => m.path.endsWith('profiler.node'));
+    if (JSON.parse(result.stdout.trim().split('\n').pop()!).addon) expect(addon?.kind).toBe('addon');
+  });
+
+  // Node 20's ESM hooks run off-thread and asynchronously, so they do not see the imports inside a
+  // graph loaded synchronously by require(esm); Node 22.15+ runs them in-thread for require(esm) too.
+  it.runIf(existsSync(NODE22))('require(esm) children on Node 22 (in-thread hooks)', async () => {
+    const result = await runCli(['profile', '--node', NODE22, cli('kinds', 'entry.js')]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = result.report!;
+    expect(moduleNamed(report, '/kinds/esm-child.mjs').kind).toBe('esm');
+    expect(moduleNamed(report, '/kinds/esm-child.mjs').parent).toBe(moduleNamed(report, '/kinds/esm-module.mjs').id);
+  });
+});
