@@ -16,7 +16,7 @@
  * (+15% to +19% at 4,099 B), so that is not offered as "more precise".
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { fixture, groundTruth, moduleNamed, runCli, type CliRun, NODE22, NODE24 } from './helpers/run.js';
+import { fixture, groundTruth, moduleNamed, runCli, type CliRun, NODE22, NODE24, V8_PROFILER_NEXT } from './helpers/run.js';
 import { existsSync } from 'node:fs';
 
 /** One unit, as test/fixtures/known/README.md derives it: 1,000 strings of 500..1500 chars + the array. */
@@ -92,6 +92,16 @@ describe('fixtures with known retained bytes', () => {
     // 5,000 strings of exactly 1,000 chars: 5 * (1000 * 1016 + 8016) bytes; poisson spread at this
     // interval is ~6% (sqrt(16411 / 5.1e6)), tolerance 15%.
     withinOf(moduleNamed(run.report!, '/periodic/retain.js').selfBytes, 5 * (1000 * 1016 + 8016));
+  });
+
+  // The optional native backend: built by `npm ci` here (CI fails rather than skips if it is not).
+  it.runIf(existsSync(V8_PROFILER_NEXT) || process.env.CI)('v8-profiler-next backend: the same shapes and tolerances', async () => {
+    for (const kind of ['cjs', 'esm'] as const) {
+      const run = await runCli(['profile', ...INTERVAL, '--sampler', 'v8-profiler-next', fixture('known', kind, 'entry.js')]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.report!.sampling.sampler).toBe('v8-profiler-next');
+      checkShapes(run, '.js');
+    }
   });
 
   for (const [version, node] of [['22', NODE22], ['24', NODE24]] as const) {

@@ -433,8 +433,9 @@ function startSampler(config: AgentConfig, post: (method: string, params?: objec
   });
   return {
     stop() {
-      const { profile } = post('HeapProfiler.getSamplingProfile') as { profile: V8SamplingProfile };
-      post('HeapProfiler.stopSampling');
+      // stopSampling returns the profile and stops first: with getSamplingProfile the profile's own
+      // transport (0.5 MB measured) was sampled and showed up in the agent bucket.
+      const { profile } = post('HeapProfiler.stopSampling') as { profile: V8SamplingProfile };
       return profile;
     },
   };
