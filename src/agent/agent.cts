@@ -446,14 +446,9 @@ function loadV8ProfilerNext(dir: string): {
   startSamplingHeapProfiling(interval: number, depth: number): void;
   stopSamplingHeapProfiling(): unknown;
 } {
-  const candidates = [path.join(dir, 'build', 'Release', 'profiler.node')];
   try {
-    const binding = require(path.join(dir, 'lib', 'binding.js'));
-    return binding.samplingHeap;
+    return require(path.join(dir, 'lib', 'binding.js')).samplingHeap;
   } catch {
-    for (const candidate of candidates) {
-      if (fs.existsSync(candidate)) return require(candidate).samplingHeap;
-    }
-    throw new Error('v8-profiler-next is not built for this Node version');
+    return require(path.join(dir, 'build', 'Release', 'profiler.node')).samplingHeap;
   }
 }

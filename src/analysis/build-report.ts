@@ -128,11 +128,10 @@ export function buildReport(
     }
     esmLoaderLeft += left;
   }
-  const weights = esmModules;
   // ESM compiles in the loader, outside any measured span: unsampled growth no CJS load explains is
   // shared out by source size too (estimated).
   const cjsUnsampled = raw.reduce((sum, m, i) => sum + (parentOf[i] === null || raw[parentOf[i]!]!.cjsId < 0 ? m.unsampledSpanBytes : 0), 0);
-  for (const [i, bytes] of shareByWeight(Math.max(0, recording.heap.unsampledGrowthBytes - cjsUnsampled), weights)) {
+  for (const [i, bytes] of shareByWeight(Math.max(0, recording.heap.unsampledGrowthBytes - cjsUnsampled), esmModules)) {
     selfBytes[i]! += bytes;
     estimatedBytes[i]! += bytes;
     unsampledBytes[i]! += bytes;

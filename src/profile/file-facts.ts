@@ -58,6 +58,7 @@ export function gatherFileFacts(modules: readonly RawModule[]): FileFacts {
   };
 
   const facts: FileFacts = { packages: {}, sourceBytes: {}, sites: {} };
+  const kindOf = new Map(modules.map((m) => [m.key, m.kind]));
   for (const m of modules) {
     if (m.parentKey?.startsWith('/') && m.specifier !== null) {
       const source = readSource(m.parentKey);
@@ -66,9 +67,10 @@ export function gatherFileFacts(modules: readonly RawModule[]): FileFacts {
     }
     if (!m.key.startsWith('/')) continue;
     facts.packages[m.key] = packageOf(m.key);
-    // Source sizes of ESM modules (their loader costs are shared out by it) and of CommonJS files, whose
-    // export names the loader parses when ESM imports them.
-    if (m.kind === 'esm' || m.kind === 'cjs') {
+    // Source sizes of ESM modules (their loader costs are shared out by it) and of CommonJS files that ESM
+    // imports (the loader parses their export names).
+    const importedByEsm = m.parentKey !== null && kindOf.get(m.parentKey) === 'esm';
+    if (m.kind === 'esm' || (m.kind === 'cjs' && importedByEsm)) {
       const source = readSource(m.key);
       // V8 keeps a one-byte string when every char is Latin-1, else two bytes a char.
       if (source !== null) facts.sourceBytes[m.key] = /[^\u0000-\u00ff]/.test(source) ? source.length * 2 : source.length;
