@@ -20,6 +20,7 @@ export class ImportcostError extends Error {
 
 export const usageError = (message: string, hint = 'run `importcost --help` for the usage'): ImportcostError =>
   new ImportcostError('usage', message, hint);
+export const configError = (message: string, hint: string): ImportcostError => new ImportcostError('config', message, hint);
 export const targetError = (message: string, hint: string): ImportcostError => new ImportcostError('target', message, hint);
 export const outputError = (message: string, hint: string): ImportcostError => new ImportcostError('output', message, hint);
 export const reportFormatError = (message: string, hint: string): ImportcostError =>

@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { isImportcostError, usageError } from '../errors.js';
 import { IMPORTCOST_VERSION } from '../version.js';
 import { registerProfile } from './commands/profile.js';
+import { registerCheck } from './commands/check.js';
+import { registerDiff } from './commands/diff.js';
 import type { Io } from './io.js';
 
 export type { Io } from './io.js';
@@ -21,6 +23,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: () => {} });
   // One file per command under ./commands; each adds itself to the program.
   registerProfile(program, io, setExit);
+  registerCheck(program, io, setExit);
+  registerDiff(program, io, setExit);
   return program;
 }
 
