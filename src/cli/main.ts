@@ -9,6 +9,8 @@ import { IMPORTCOST_VERSION } from '../version.js';
 import { registerProfile } from './commands/profile.js';
 import { registerCheck } from './commands/check.js';
 import { registerDiff } from './commands/diff.js';
+import { registerView } from './commands/view.js';
+import { registerExport } from './commands/export.js';
 import type { Io } from './io.js';
 
 export type { Io } from './io.js';
@@ -25,6 +27,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerProfile(program, io, setExit);
   registerCheck(program, io, setExit);
   registerDiff(program, io, setExit);
+  registerView(program, io, setExit);
+  registerExport(program, io, setExit);
   return program;
 }
 

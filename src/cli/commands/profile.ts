@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../profile/defaults.js';
 import { profile } from '../../profile/run-profile.js';
 import { formatSummary, pickStyle } from '../../reporters/summary.js';
 import type { Io } from '../io.js';
+import { viewUntilInterrupted } from './view.js';
 import { parseBytes, parseDuration, parsePositive, parseUntil } from '../parse.js';
 
 export function registerProfile(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -23,6 +24,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
     .option('--node <path>', 'node binary to run the entry with (default: the one running importcost)')
     .addOption(new Option('--top <n>', 'rows per table in the summary').default(10).argParser(parsePositive))
     .option('-q, --quiet', 'print nothing (the files are still written)')
+    .option('--open', 'then show the report in the browser (importcost view) until Ctrl-C')
     .passThroughOptions()
     .action(async (command: string[], opts) => {
       const quiet = Boolean(opts.quiet);
@@ -54,5 +56,6 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         );
       }
       setExit(result.exitCode);
+      if (opts.open) await viewUntilInterrupted(io, result.files.report, { open: true });
     });
 }

@@ -1,0 +1,73 @@
+/**
+ * What `view` and `export --html` show: a report (with its flamegraph built from it), or a speedscope
+ * file alone (flamegraph only). Checked before any server starts or file is written, so a foreign,
+ * truncated or newer-schema file is one line and exit 2.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { summarizePackages, type PackageRow } from '../analysis/rollup.js';
+import { reportFormatError } from '../errors.js';
+import { exportSpeedscope, type SpeedscopeFile } from '../exporters/speedscope.js';
+import type { Report } from '../report/format.js';
+import { parseReport } from '../report/read-report.js';
+
+export interface ViewerInput {
+  /** Base name for titles: `server` for server.importcost.json. */
+  title: string;
+  /** The file named on the command line, as given. */
+  source: string;
+  /** null when only a speedscope file was given. */
+  report: Report | null;
+  /** summarizePackages(report): the same rows the terminal summary prints. */
+  packages: PackageRow[] | null;
+  speedscope: SpeedscopeFile;
+}
+
+const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
+
+/** A speedscope file: its `$schema`, or the shape (shared frames and profiles) when that is missing. */
+export function isSpeedscopeFile(data: unknown): data is SpeedscopeFile {
+  if (typeof data !== 'object' || data === null) return false;
+  const d = data as Partial<SpeedscopeFile>;
+  if (d.$schema !== undefined && d.$schema !== SPEEDSCOPE_SCHEMA) return false;
+  return Array.isArray(d.shared?.frames) && Array.isArray(d.profiles);
+}
+
+/**
+ * Read `file`: an importcost report (preferred) or a speedscope file. Throws ImportcostError otherwise.
+ * `source` names it in messages and on the page (the path as the user gave it).
+ */
+export function loadViewerInput(file: string, source = file): ViewerInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw reportFormatError(`cannot read ${source} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path');
+  }
+  return parseViewerInput(text, source);
+}
+
+/** Pure: the checks of loadViewerInput on text already read. */
+export function parseViewerInput(text: string, source: string): ViewerInput {
+  let data: unknown = undefined;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // parseReport below says "not valid JSON (truncated?)".
+  }
+  if (data !== undefined && isSpeedscopeFile(data)) {
+    if (data.profiles.length === 0) {
+      throw reportFormatError(`${source} is a speedscope file with no profiles`, 'profile again: importcost profile <entry>');
+    }
+    return { title: baseTitle(source), source, report: null, packages: null, speedscope: data };
+  }
+  const report = parseReport(text, source);
+  const title = baseTitle(source);
+  // Built from the report rather than read from the sibling .speedscope.json: a sibling can be stale
+  // (an older run under the same name), and building it takes milliseconds.
+  return { title, source, report, packages: summarizePackages(report), speedscope: exportSpeedscope(report, title) };
+}
+
+function baseTitle(file: string): string {
+  return basename(file).replace(/\.(importcost|speedscope)\.json$|\.json$/, '');
+}
