@@ -60,6 +60,9 @@ describe('files written by a real run', () => {
     expect(names).toContain('./test/fixtures/real-deps/app.cjs');
     expect(names.some((n) => /^express@5\.3\.0\/lib\//.test(n))).toBe(true);
     expect(names.some((n) => n.startsWith('node:internal'))).toBe(false);
+    // Only the file through which a package is first entered gets the bare name: no two frames alike.
+    const moduleNames = run.report!.modules.map((m) => m.name);
+    expect(new Set(moduleNames).size).toBe(moduleNames.length);
     // Every module with bytes appears once in the heap profile, under its chain.
     expect(heap!.type === 'sampled' && heap.weights.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(run.report!.totals.attributedBytes);
   });

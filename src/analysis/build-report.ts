@@ -153,10 +153,14 @@ export function buildReport(
   }
 
   // ---- modules ---------------------------------------------------------------------------
+  /** Package roots already named bare (modules are in load order: the first entry gets the bare name). */
+  const enteredRoots = new Set<string>();
   const modules: ReportModule[] = raw.map((m, i) => {
     const parent = parentOf[i]!;
     const pkg = facts.packages[m.key] ?? null;
     const parentPkg = parent === null ? null : (facts.packages[raw[parent]!.key] ?? null);
+    const firstEntry = pkg !== null && parentPkg?.root !== pkg.root && !enteredRoots.has(pkg.root);
+    if (firstEntry) enteredRoots.add(pkg.root);
     return {
       id: i,
       path: m.key,
@@ -169,7 +173,7 @@ export function buildReport(
       selfMs: round3(selfMs[i]!),
       totalMs: round3(totalMs[i]!),
       startMs: round3(m.startMs),
-      name: displayName(m.key, pkg, parentPkg, recording.cwd),
+      name: displayName(m.key, pkg, firstEntry, recording.cwd),
       thirdParty: m.key.includes('/node_modules/'),
       ok: m.ok,
       estimatedBytes: estimatedBytes[i]!,

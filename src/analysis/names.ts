@@ -1,21 +1,16 @@
 /**
- * Names a person recognises at a glance: `express@5.1.0` where a chain enters a package,
- * `express@5.1.0/lib/router/index.js` inside it, `./src/db.js` for the app's own files, `node:http`.
+ * Names a person recognises at a glance: `express@5.1.0` for the file through which the run first
+ * entered a package, `express@5.1.0/lib/router/index.js` for its other files (so no two modules share
+ * a name), `./src/db.js` for the app's own files, `node:http`.
  */
 import { posix } from 'node:path';
 import type { PackageFact } from './build-report.js';
 
-export function displayName(
-  key: string,
-  pkg: PackageFact | null,
-  parentPkg: PackageFact | null,
-  cwd: string,
-): string {
+export function displayName(key: string, pkg: PackageFact | null, firstEntry: boolean, cwd: string): string {
   if (!key.startsWith('/')) return key.length > 80 ? `${key.slice(0, 77)}...` : key;
   if (pkg && key.includes('/node_modules/')) {
     const id = `${pkg.name}@${pkg.version}`;
-    const enters = !parentPkg || parentPkg.root !== pkg.root;
-    return enters ? id : `${id}/${posix.relative(pkg.root, key)}`;
+    return firstEntry ? id : `${id}/${posix.relative(pkg.root, key)}`;
   }
   const rel = posix.relative(cwd, key);
   return rel.startsWith('..') ? key : `./${rel}`;
