@@ -113,8 +113,15 @@ describe('how the target ends', () => {
 
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     it(`${signal} to importcost is forwarded; the report is still written`, async () => {
+      let sent = false;
+      // Signal importcost once the target says it is running (not after a fixed delay).
       const result = await runCli(['profile', '--until', 'exit', cli('forever', 'entry.js')], {
-        onSpawn: (pid) => setTimeout(() => process.kill(pid, signal), 1500),
+        onStdout: (pid, soFar) => {
+          if (!sent && soFar.includes('ready')) {
+            sent = true;
+            process.kill(pid, signal);
+          }
+        },
       });
       expect(result.code).toBe(code);
       expect(result.report!.stop.reason).toBe('signal');

@@ -29,7 +29,14 @@ export interface CliRun {
 /** Run `importcost <args>` as a real process; reads <out>/run.importcost.json if `profile` wrote it. */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; out?: string; node?: string; onSpawn?: (pid: number) => void } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    out?: string;
+    node?: string;
+    /** Called with the CLI's pid and everything printed on stdout so far, after each chunk. */
+    onStdout?: (pid: number, stdoutSoFar: string) => void;
+  } = {},
 ): Promise<CliRun> {
   const out = options.out ?? mkdtempSync(join(tmpdir(), 'importcost-test-'));
   const [command, ...rest] = args;
@@ -40,10 +47,12 @@ export async function runCli(
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    options.onSpawn?.(child.pid!);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      options.onStdout?.(child.pid!, stdout);
+    });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code, signal) => {
       const reportPath = join(out, 'run.importcost.json');
