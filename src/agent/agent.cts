@@ -37,6 +37,8 @@ interface AgentConfig {
   sampleInterval: number;
   /** V8's --sampling-heap-profiler-suppress-randomness: a sample every interval bytes exactly. */
   deterministic: boolean;
+  /** Exact mode: two full GCs and heapUsed at each CommonJS load's start and end (slow). */
+  exact: boolean;
   stackDepth: number;
   sampler: 'inspector' | 'v8-profiler-next';
   /** Directory of the v8-profiler-next package, when that backend is chosen. */
@@ -105,7 +107,15 @@ function start(config: AgentConfig): void {
     gc();
     gc();
   };
+  /** heapUsed after two full GCs (used_heap_size is heapUsed without reading RSS). */
+  const settledHeap = (): number => {
+    collectGarbage();
+    return v8.getHeapStatistics().used_heap_size;
+  };
 
+  // Exact mode keeps bytecode as the ground truth does (--no-flush-bytecode): its GCs at every load
+  // boundary would otherwise age and flush earlier modules' bytecode in the middle of the run.
+  if (config.exact) v8.setFlagsFromString('--no-flush-bytecode');
   // Deterministic sampling (a sample every `interval` bytes instead of at Poisson-distributed points)
   // has less spread but can stay in phase with an allocation pattern; see DEFAULTS.sampling.
   if (config.deterministic) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
@@ -162,10 +172,11 @@ function start(config: AgentConfig): void {
     const request = pendingRequest ?? '';
     const parentFile = parent === -1 ? (pendingParentFile ?? '') : '';
     pendingRequest = null;
-    const tuple: CjsLoadTuple = [id, pathOrName, parent, now(), 0, false, request, 0, parentFile];
+    const tuple: CjsLoadTuple = [id, pathOrName, parent, now(), 0, false, request, 0, parentFile, -1];
     cjs.push(tuple);
     const trampoline = makeTrampoline(id);
     loading.push(id);
+    const heapAtStart = config.exact ? settledHeap() : 0;
     const unsampledAtStart = unsampledBytes();
     try {
       const result = trampoline(run, self, args);
@@ -173,6 +184,7 @@ function start(config: AgentConfig): void {
       return result;
     } finally {
       tuple[7] = unsampledBytes() - unsampledAtStart;
+      if (config.exact) tuple[9] = settledHeap() - heapAtStart;
       loading.pop();
       tuple[4] = lastActivityMs = now();
       if (parent === -1 && id === 0) entryDoneMs = tuple[4];
@@ -315,7 +327,8 @@ function start(config: AgentConfig): void {
         spacesAtEnd,
       },
       entryDoneMs: entryDoneMs === null ? null : entryDoneMs - t0,
-      cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6], tuple[7], tuple[8]]),
+      cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6], tuple[7], tuple[8], tuple[9]]),
+      exact: config.exact,
       esm: esm.read(),
       esmTruncated: esm.truncated(),
       profile,

@@ -136,6 +136,18 @@ export function buildReport(
     estimatedBytes[i]! += bytes;
     unsampledBytes[i]! += bytes;
   }
+  // Exact mode: a CommonJS load's own bytes are its settled heap growth less that of the loads nested in
+  // it, measured, not sampled. (Clamped at 0: a GC inside a load can free what an earlier one kept.)
+  if (recording.exact) {
+    raw.forEach((m, i) => {
+      if (m.exactSpanBytes < 0) return;
+      let nested = 0;
+      for (const c of children[i]!) if (raw[c]!.exactSpanBytes >= 0) nested += raw[c]!.exactSpanBytes;
+      selfBytes[i] = Math.max(0, m.exactSpanBytes - nested);
+      estimatedBytes[i] = 0;
+      unsampledBytes[i] = 0;
+    });
+  }
 
   // ---- time ------------------------------------------------------------------------------
   // CJS loads nest on the stack: self = own span less the spans of the CJS loads nested in it.
@@ -232,6 +244,7 @@ export function buildReport(
       samples: heap?.samples ?? 0,
       sampledBytes: sampled,
       unsampledBytes: unsampledBytes.reduce((a, b) => a + b, 0),
+      exact: recording.exact,
     },
     buckets,
     modules,

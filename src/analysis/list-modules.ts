@@ -27,6 +27,8 @@ export interface RawModule {
   sourceBytes: number | null;
   /** Growth of V8's unsampled (code, trusted) spaces during a CJS load, nested loads included (0 for ESM). */
   unsampledSpanBytes: number;
+  /** Exact mode: settled heapUsed growth over a CJS load, nested loads included; else -1. */
+  exactSpanBytes: number;
 }
 
 /** Turn a module URL from the ESM hooks into our key: a path for file: URLs, `node:x` for builtins. */
@@ -48,7 +50,7 @@ function kindOf(key: string, format: string | null | undefined): ModuleKind {
 export function listModules(recording: Recording): RawModule[] {
   const byKey = new Map<string, RawModule>();
   const cjsKeys: string[] = [];
-  for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes, parentFile] of recording.cjs) {
+  for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes, parentFile, exactBytes] of recording.cjs) {
     cjsKeys[id] = path;
     if (byKey.has(path)) continue;
     byKey.set(path, {
@@ -63,6 +65,7 @@ export function listModules(recording: Recording): RawModule[] {
       ok,
       sourceBytes: null,
       unsampledSpanBytes: unsampledBytes,
+      exactSpanBytes: exactBytes,
     });
   }
   // ESM: every import edge, in the order the hooks resolved them (per importer, that is source order).
@@ -92,6 +95,7 @@ export function listModules(recording: Recording): RawModule[] {
           ok: true,
           sourceBytes: null,
           unsampledSpanBytes: 0,
+          exactSpanBytes: -1,
         };
         byKey.set(key, module);
       }

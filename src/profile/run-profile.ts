@@ -40,6 +40,8 @@ export interface ProfileOptions {
   sampleInterval?: number;
   /** Where V8 places heap samples; see DEFAULTS.sampling. */
   sampling?: 'deterministic' | 'poisson';
+  /** Measure each CommonJS load exactly (full GCs at its boundaries): precise, and slow. */
+  exact?: boolean;
   sampler?: 'inspector' | 'v8-profiler-next';
   /** Node binary for the `[entry, ...args]` form; default: the one running importcost. */
   node?: string;
@@ -141,6 +143,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     recording: recordingPath,
     sampleInterval: options.sampleInterval ?? DEFAULTS.sampleInterval,
     deterministic: (options.sampling ?? DEFAULTS.sampling) === 'deterministic',
+    exact: options.exact ?? false,
     stackDepth: DEFAULTS.stackDepth,
     sampler,
     v8ProfilerDir,

@@ -25,6 +25,8 @@ export type CjsLoadTuple = [
   unsampledBytes: number,
   /** When no CJS load was on the stack (parent -1): the requiring module's filename, '' if none. */
   parentFile: string,
+  /** Exact mode: heapUsed after two full GCs at the load's end less at its start (nested loads included); else -1. */
+  exactBytes: number,
 ];
 
 /** One event from the ESM hooks, in the order the hooks saw them: each new import edge (resolve) and each first load. */
@@ -80,6 +82,8 @@ export interface Recording {
   /** Bytes between samples (the mean, with poisson sampling), as given to V8. */
   sampleInterval: number;
   sampling: 'deterministic' | 'poisson';
+  /** Exact mode: CJS loads were bracketed by full GCs (CjsLoadTuple exactBytes). */
+  exact: boolean;
   /** Prefix of the trampoline frames' url; the rest is the CJS load id. */
   trampolinePrefix: string;
   /** The url of the agent's own frames (its allocations form the `agent` bucket). */

@@ -124,6 +124,11 @@ export interface Report {
     sampledBytes: number;
     /** Bytes measured outside the sampler (V8's code and trusted spaces), attributed to modules. */
     unsampledBytes: number;
+    /**
+     * Exact mode (--exact): each CommonJS load's selfBytes is measured (heapUsed after two full GCs at its
+     * start and end, nested loads subtracted), not sampled; ESM modules are still sampled.
+     */
+    exact: boolean;
   };
   buckets: ReportBucket[];
   /** contract */

@@ -65,7 +65,7 @@ export function syntheticReport(specs: ModuleSpec[], options: { heap?: number; a
     createdAt: new Date(0).toISOString(),
     stop: { reason: 'listening', exitCode: null, error: null, signal: 'SIGTERM' },
     totals: { heapBytes: heap, attributedBytes: attributed, unattributedBytes: heap - attributed, baselineBytes: 4_000_000, wallMs: 500, modules: modules.length, packages: 0 },
-    sampling: { sampler: 'inspector', intervalBytes: 32771, mode: 'deterministic', samples: 0, sampledBytes: attributed },
+    sampling: { sampler: 'inspector', intervalBytes: 32771, mode: 'deterministic', samples: 0, sampledBytes: attributed, unsampledBytes: 0, exact: false },
     buckets: [{ name: 'agent', bytes: agent, description: 'agent' }],
     modules,
   };

@@ -59,7 +59,7 @@ export function largeReport(count = 5000, packages = 250): Report {
     createdAt: '2026-01-01T00:00:00.000Z',
     stop: { reason: 'listening', exitCode: null, error: null, signal: 'SIGTERM' },
     totals: { heapBytes: attributed + baseline, attributedBytes: attributed, unattributedBytes: baseline, baselineBytes: baseline, wallMs: clock + 50, modules: modules.length, packages },
-    sampling: { sampler: 'inspector', intervalBytes: 16411, mode: 'deterministic', samples: Math.floor(attributed / 16411), sampledBytes: attributed, unsampledBytes: 0 },
+    sampling: { sampler: 'inspector', intervalBytes: 16411, mode: 'deterministic', samples: Math.floor(attributed / 16411), sampledBytes: attributed, unsampledBytes: 0, exact: false },
     buckets: [{ name: 'baseline', bytes: baseline, description: "Node's own heap before the program's first line" }],
     modules,
   };

@@ -20,6 +20,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
     .addOption(new Option('--idle <time>', 'start-up is over after the loop has been idle this long').default(DEFAULTS.idleMs, '1.5s').argParser(parseDuration))
     .addOption(new Option('--sample-interval <bytes>', 'bytes between heap samples (smaller: more precise, slower)').default(DEFAULTS.sampleInterval).argParser(parseBytes))
     .addOption(new Option('--sampling <mode>', 'deterministic (less spread) or poisson (no phase bias)').choices(['deterministic', 'poisson']).default(DEFAULTS.sampling))
+    .option('--exact', 'measure each CommonJS load exactly with full GCs at its boundaries (slow)')
     .addOption(new Option('--sampler <name>', 'heap sampler backend').choices(['inspector', 'v8-profiler-next']).default('inspector'))
     .option('--node <path>', 'node binary to run the entry with (default: the one running importcost)')
     .addOption(new Option('--top <n>', 'rows per table in the summary').default(10).argParser(parsePositive))
@@ -40,6 +41,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         idleMs: opts.idle,
         sampleInterval: opts.sampleInterval,
         sampling: opts.sampling,
+        exact: Boolean(opts.exact),
         sampler: opts.sampler,
         node: opts.node,
         forwardSignals: io.forwardSignals ?? false,
