@@ -35,13 +35,16 @@ export function parseReport(text: string, source: string): Report {
   return report;
 }
 
+/** Read a file the user named, or fail with one line (`source`: the path as the user gave it). */
+export function readTextFile(file: string, source = file): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw reportFormatError(`cannot read ${source} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path');
+  }
+}
+
 /** Read and check a report file. */
 export function readReport(file: string): Report {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw reportFormatError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path');
-  }
-  return parseReport(text, file);
+  return parseReport(readTextFile(file), file);
 }

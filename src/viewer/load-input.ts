@@ -3,13 +3,12 @@
  * file alone (flamegraph only). Checked before any server starts or file is written, so a foreign,
  * truncated or newer-schema file is one line and exit 2.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { summarizePackages, type PackageRow } from '../analysis/rollup.js';
 import { reportFormatError } from '../errors.js';
 import { exportSpeedscope, type SpeedscopeFile } from '../exporters/speedscope.js';
 import type { Report } from '../report/format.js';
-import { parseReport } from '../report/read-report.js';
+import { parseReport, readTextFile } from '../report/read-report.js';
 
 export interface ViewerInput {
   /** Base name for titles: `server` for server.importcost.json. */
@@ -38,13 +37,7 @@ export function isSpeedscopeFile(data: unknown): data is SpeedscopeFile {
  * `source` names it in messages and on the page (the path as the user gave it).
  */
 export function loadViewerInput(file: string, source = file): ViewerInput {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw reportFormatError(`cannot read ${source} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path');
-  }
-  return parseViewerInput(text, source);
+  return parseViewerInput(readTextFile(file, source), source);
 }
 
 /** Pure: the checks of loadViewerInput on text already read. */
