@@ -3,10 +3,10 @@
  * time, each with its share, the chain that first loaded it and the line that imports it.
  * Only reporters print (shared/STYLE.md); this one writes to the stream it is given.
  */
-import { relative } from 'node:path';
 import type { Report } from '../report/format.js';
 import { chainOf, summarizePackages } from '../analysis/rollup.js';
 import { formatBytes, formatMs } from '../analysis/names.js';
+import { formatSite, relPath } from './format-values.js';
 
 export interface Style {
   bold(s: string): string;
@@ -51,10 +51,7 @@ export function formatSummary(
   );
   if (stop.error) lines.push(`  ${style.red('error:')} ${stop.error}`);
 
-  const site = (id: number): string => {
-    const s = report.modules[id]!.site;
-    return s ? `${relOrAbs(s.file, options.cwd)}:${s.line}:${s.column}` : 'the entry';
-  };
+  const site = (id: number): string => formatSite(report.modules[id]!.site, options.cwd);
   const chain = (id: number): string =>
     chainOf(report, id)
       .map((c) => report.modules[c]!.name)
@@ -113,12 +110,7 @@ export function formatSummary(
     for (const b of unattributed) lines.push(`  ${b.name.padEnd(18)} ${formatBytes(b.bytes).padStart(9)}  ${style.dim(b.description)}`);
   }
   if (options.files.length > 0) {
-    lines.push('', `Wrote ${options.files.map((f) => relOrAbs(f, options.cwd)).join(', ')}`);
+    lines.push('', `Wrote ${options.files.map((f) => relPath(f, options.cwd)).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function relOrAbs(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel.startsWith('..') || rel === '' ? file : rel;
 }
