@@ -125,6 +125,7 @@ function start(config: AgentConfig): void {
   // times each. Their used size is read at each load's start and end instead: about 1 us a read, and
   // exact for what the load compiled.
   const isUnsampledSpace = (name: string): boolean => !name.startsWith('shared') && (name.includes('code') || name.includes('trusted'));
+  const unsampledSpaces = v8.getHeapSpaceStatistics().map((space) => space.space_name).filter(isUnsampledSpace);
   const unsampledBytes = (): number => {
     let sum = 0;
     for (const space of v8.getHeapSpaceStatistics()) if (isUnsampledSpace(space.space_name)) sum += space.space_used_size;
@@ -133,7 +134,6 @@ function start(config: AgentConfig): void {
   post('HeapProfiler.enable');
   collectGarbage();
   const baselineBytes = process.memoryUsage().heapUsed;
-  const unsampledAtBaseline = unsampledBytes();
   const spaces = (): Record<string, number> =>
     Object.fromEntries(v8.getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
   const spacesAtBaseline = spaces();
@@ -292,13 +292,11 @@ function start(config: AgentConfig): void {
     for (const timer of timers) clearTimeout(timer);
     let profile: V8SamplingProfile | null = null;
     let endBytes = 0;
-    let unsampledAtEnd = unsampledAtBaseline;
     let spacesAtEnd = spacesAtBaseline;
     let error = crashError;
     try {
       collectGarbage();
       endBytes = process.memoryUsage().heapUsed;
-      unsampledAtEnd = unsampledBytes();
       spacesAtEnd = spaces();
       profile = sampler.stop();
     } catch (err) {
@@ -322,7 +320,7 @@ function start(config: AgentConfig): void {
       heap: {
         baselineBytes,
         endBytes,
-        unsampledGrowthBytes: unsampledAtEnd - unsampledAtBaseline,
+        unsampledSpaces,
         spacesAtBaseline,
         spacesAtEnd,
       },

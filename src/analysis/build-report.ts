@@ -131,7 +131,9 @@ export function buildReport(
   // ESM compiles in the loader, outside any measured span: unsampled growth no CJS load explains is
   // shared out by source size too (estimated).
   const cjsUnsampled = raw.reduce((sum, m, i) => sum + (parentOf[i] === null || raw[parentOf[i]!]!.cjsId < 0 ? m.unsampledSpanBytes : 0), 0);
-  for (const [i, bytes] of shareByWeight(Math.max(0, recording.heap.unsampledGrowthBytes - cjsUnsampled), esmModules)) {
+  const { spacesAtBaseline, spacesAtEnd, unsampledSpaces } = recording.heap;
+  const unsampledGrowth = unsampledSpaces.reduce((sum, name) => sum + (spacesAtEnd[name] ?? 0) - (spacesAtBaseline[name] ?? 0), 0);
+  for (const [i, bytes] of shareByWeight(Math.max(0, unsampledGrowth - cjsUnsampled), esmModules)) {
     selfBytes[i]! += bytes;
     estimatedBytes[i]! += bytes;
     unsampledBytes[i]! += bytes;

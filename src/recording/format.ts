@@ -94,8 +94,8 @@ export interface Recording {
     baselineBytes: number;
     /** heapUsed after a forced GC, when the profile was taken. */
     endBytes: number;
-    /** Growth of V8's code and trusted spaces (not sampled) from the baseline to the end. */
-    unsampledGrowthBytes: number;
+    /** The heap spaces the sampler does not see (code, trusted), whose growth the agent measures per load. */
+    unsampledSpaces: string[];
     /** Used bytes of each V8 heap space at the baseline and at the end (both after forced GCs). */
     spacesAtBaseline: Record<string, number>;
     spacesAtEnd: Record<string, number>;
