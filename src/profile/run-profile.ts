@@ -3,7 +3,7 @@
  * goes to the `onProgress` callback, results are returned, failures are thrown as ImportcostError.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -172,7 +172,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       );
     }
     const recording = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
-    if (env.IMPORTCOST_KEEP_RECORDING) writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(recording));
+    if (env.IMPORTCOST_KEEP_RECORDING) copyFileSync(recordingPath, env.IMPORTCOST_KEEP_RECORDING);
     if (recording.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${recording.schema}, expected ${RECORDING_SCHEMA}`);
     const report = buildReport(recording, gatherFileFacts, {
       importcost: IMPORTCOST_VERSION,
