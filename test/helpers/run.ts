@@ -74,20 +74,30 @@ const execFileAsync = promisify(execFile);
 
 /**
  * First-load retained bytes of each spec ("cjs:name" or "esm:name"), loaded in order in one fresh
- * `node --expose-gc --no-flush-bytecode` process; the median of `runs` processes (shared/NOTES.md).
+ * `node --expose-gc --no-flush-bytecode` process (shared/NOTES.md), measured in `runs` processes.
+ * Returns each spec's values sorted ascending. `flags` go to node before the script (for example
+ * --single-threaded, which makes the values repeatable; see test/real-deps.test.ts).
  */
-export async function groundTruth(baseDir: string, specs: string[], runs = 3, node = process.execPath): Promise<Record<string, number>> {
+export async function groundTruthRuns(
+  baseDir: string,
+  specs: string[],
+  { runs = 3, node = process.execPath, flags = [] as string[] } = {},
+): Promise<Record<string, number[]>> {
   const results: Record<string, number>[] = [];
   for (let i = 0; i < runs; i++) {
-    const { stdout } = await execFileAsync(node, ['--expose-gc', '--no-flush-bytecode', join(ROOT, 'test', 'helpers', 'ground-truth.mjs'), baseDir, ...specs]);
+    const script = join(ROOT, 'test', 'helpers', 'ground-truth.mjs');
+    const { stdout } = await execFileAsync(node, ['--expose-gc', '--no-flush-bytecode', ...flags, script, baseDir, ...specs]);
     results.push(JSON.parse(stdout));
   }
-  const median: Record<string, number> = {};
-  for (const spec of specs) {
-    const values = results.map((r) => r[spec]!).sort((a, b) => a - b);
-    median[spec] = values[Math.floor(values.length / 2)]!;
-  }
-  return median;
+  return Object.fromEntries(specs.map((spec) => [spec, results.map((r) => r[spec]!).sort((a, b) => a - b)]));
+}
+
+export const median = (sorted: number[]): number => sorted[Math.floor(sorted.length / 2)]!;
+
+/** The median of {@link groundTruthRuns} per spec. */
+export async function groundTruth(baseDir: string, specs: string[], runs = 3, node = process.execPath): Promise<Record<string, number>> {
+  const values = await groundTruthRuns(baseDir, specs, { runs, node });
+  return Object.fromEntries(specs.map((spec) => [spec, median(values[spec]!)]));
 }
 
 export const moduleNamed = (report: Report, suffix: string) => {
