@@ -35,6 +35,8 @@ describe('bad input: one line, a hint, exit 2, before the target runs', () => {
     ['an unknown command', ['profiel', 'x.js'], /unknown command 'profiel'/],
     ['no entry at all', ['profile'], /missing required argument/],
     ['node -e', ['profile', '--', 'node', '-e', '1'], /node -e is not supported/],
+    ['--stack-depth with the inspector sampler', ['profile', '--stack-depth', '32', 'x.js'], /--stack-depth needs --sampler v8-profiler-next/],
+    ['a bad --stack-depth', ['profile', '--stack-depth', '0', 'x.js'], /expected a positive/],
   ];
   for (const [what, argv, message] of cases) {
     it(what, async () => {

@@ -119,6 +119,16 @@ describe('fixtures with known retained bytes', () => {
     }
   });
 
+  it.runIf(existsSync(V8_PROFILER_NEXT) || process.env.CI)('v8-profiler-next with --stack-depth 32 (cheaper): the same shapes and tolerances', async () => {
+    // The fixtures' loads nest 4 deep, about 40 frames with Node's and the agent's: a sample keeps its
+    // innermost 32 frames, and the innermost trampoline is among them.
+    for (const kind of ['cjs', 'esm'] as const) {
+      const run = await runCli(['profile', ...INTERVAL, '--sampler', 'v8-profiler-next', '--stack-depth', '32', fixture('known', kind, 'entry.js')]);
+      expect(run.code, run.stderr).toBe(0);
+      checkShapes(run, '.js');
+    }
+  });
+
   for (const [version, node] of [['22', NODE22], ['24', NODE24]] as const) {
     it.runIf(existsSync(node))(`Node ${version}: CommonJS and ESM shapes (in-thread ESM hooks)`, async () => {
       for (const [kind, ext] of [['cjs', '.js'], ['esm', '.js']] as const) {

@@ -24,7 +24,13 @@ export const DEFAULTS = {
    * Cost of each interval on a 2,000+-module start-up: BENCHMARKS.md.
    */
   sampleInterval: 16_411,
-  /** Frames kept per sample. Only the innermost trampoline matters; measured cost flat from 16 to 512. */
+  /**
+   * Frames kept per sample. The inspector ignores it (V8's inspector always keeps 128); v8-profiler-next
+   * honours it (`--stack-depth`). V8 walks and names every kept frame of every sample, about 0.2 us a
+   * frame. Measured on the bench's 2,187-module app with v8-profiler-next, the agent alone: 1.30 s at 128,
+   * 1.28 s at 48, 1.23 s at 32 (plain node 0.78 s); 99.5% of the sampled bytes had their load's
+   * trampoline within the innermost 32 frames, 99.98% within 48.
+   */
   stackDepth: 128,
   /** After a server's first listen() completes, keep recording this long (ms). */
   settleMs: 250,

@@ -43,6 +43,12 @@ export interface ProfileOptions {
   /** Measure each CommonJS load exactly (full GCs at its boundaries): precise, and slow. */
   exact?: boolean;
   sampler?: 'inspector' | 'v8-profiler-next';
+  /**
+   * Frames V8 keeps per heap sample (v8-profiler-next only: the inspector always keeps 128). V8 walks
+   * that many frames for every sample, so fewer is cheaper; a sample whose load is deeper than this
+   * is not attributed (it lands in the `runtime` bucket).
+   */
+  stackDepth?: number;
   /** Node binary for the `[entry, ...args]` form; default: the one running importcost. */
   node?: string;
   /** The target's stdio: inherited by default (its output passes through untouched). */
@@ -120,6 +126,10 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const target = parseCommand(options.command, options.node ?? process.execPath);
+  const sampler = options.sampler ?? 'inspector';
+  if (options.stackDepth !== undefined && sampler !== 'v8-profiler-next') {
+    throw usageError('--stack-depth needs --sampler v8-profiler-next', "the inspector's sampler always keeps 128 frames; drop --stack-depth or add --sampler v8-profiler-next");
+  }
   const entryPath = resolve(cwd, target.entry!);
   if (!entryExists(entryPath)) {
     throw usageError(`cannot find the entry file ${target.entry}`, `run it from the folder it is in, or give its path (looked in ${cwd})`);
@@ -132,7 +142,6 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   } catch (err) {
     throw outputError(`cannot write to ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose another folder with --out');
   }
-  const sampler = options.sampler ?? 'inspector';
   const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir() : null;
   if (v8ProfilerDir !== null) checkV8ProfilerNext(target.node, v8ProfilerDir);
 
@@ -144,7 +153,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     sampleInterval: options.sampleInterval ?? DEFAULTS.sampleInterval,
     deterministic: (options.sampling ?? DEFAULTS.sampling) === 'deterministic',
     exact: options.exact ?? false,
-    stackDepth: DEFAULTS.stackDepth,
+    stackDepth: options.stackDepth ?? DEFAULTS.stackDepth,
     sampler,
     v8ProfilerDir,
     until,

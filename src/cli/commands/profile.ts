@@ -22,6 +22,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
     .addOption(new Option('--sampling <mode>', 'deterministic (less spread) or poisson (no phase bias)').choices(['deterministic', 'poisson']).default(DEFAULTS.sampling))
     .option('--exact', 'measure each CommonJS load exactly with full GCs at its boundaries (slow)')
     .addOption(new Option('--sampler <name>', 'heap sampler backend').choices(['inspector', 'v8-profiler-next']).default('inspector'))
+    .addOption(new Option('--stack-depth <n>', 'frames kept per heap sample, with --sampler v8-profiler-next (fewer: faster)').argParser(parsePositive))
     .option('--node <path>', 'node binary to run the entry with (default: the one running importcost)')
     .addOption(new Option('--top <n>', 'rows per table in the summary').default(10).argParser(parsePositive))
     .option('-q, --quiet', 'print nothing (the files are still written)')
@@ -43,6 +44,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         sampling: opts.sampling,
         exact: Boolean(opts.exact),
         sampler: opts.sampler,
+        stackDepth: opts.stackDepth,
         node: opts.node,
         forwardSignals: io.forwardSignals ?? false,
         onProgress: quiet ? undefined : (message) => io.stderr.write(`importcost: ${message}\n`),
