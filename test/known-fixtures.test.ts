@@ -10,7 +10,12 @@
  * +25% per module (Node 24's deterministic sampler reads high on this allocation pattern; its
  * poisson mode measured -12% to +16%). The sampler also counts each module's own code and Module
  * objects (a few kB).
- * At the default 32,771 B the same fixtures measured -6% to +23% on Node 20 (fewer samples per module,
+ * On Node 24 the bytes checked are the sampled part only (less the module's measured code growth),
+ * because Maglev's optimized code lands in lumps there: 0.25-0.37 MB of code growth in one load in 3 of
+ * 10 runs (chain-b, thrower), the next load then growing by nothing, and one CI run read thrower +39%
+ * that way. With --no-maglev no lump appeared in 6 runs; Node 22 showed none in 8. Those lumps are real retained
+ * heap but not part of construction, so instead each module's measured code growth is held under 0.5 MB.
+ * At 32,771 B the same fixtures measured -6% to +23% on Node 20 (fewer samples per module,
  * and GCs between modules move the sampling phase); the default is held to the issue's tolerance on
  * real dependencies in real-deps.test.ts instead. Below ~8 KiB, deterministic sampling reads high
  * (+15% to +19% at 4,099 B), so that is not offered as "more precise".
@@ -32,10 +37,19 @@ const withinOf = (actual: number, expected: number, relative = 0.15): void => {
   expect(Math.abs(actual - expected), `actual ${actual} vs expected ${expected} (±${Math.round(tolerance)})`).toBeLessThanOrEqual(tolerance);
 };
 
-function checkShapes(run: CliRun, ext: string, relative = 0.15): void {
+function checkShapes(run: CliRun, ext: string, relative = 0.15, sampledSelf = false): void {
   const report = run.report!;
   const within = (actual: number, expected: number): void => withinOf(actual, expected, relative);
-  const m = (name: string) => moduleNamed(report, `/${name}${ext}`);
+  const found = (name: string) => moduleNamed(report, `/${name}${ext}`);
+  // With sampledSelf, a module's bytes less its own measured code growth (see the top of this file).
+  const m = (name: string) => {
+    const module = found(name);
+    const unsampled = sampledSelf ? (module.unsampledBytes ?? 0) : 0;
+    if (sampledSelf) expect(unsampled, `${name}: code growth ${unsampled}`).toBeLessThanOrEqual(500_000);
+    // Inclusive bytes lose the module's own code growth too; its children's lumps (each under 0.5 MB)
+    // stay in, against inclusive sizes of 3 units or more.
+    return { ...module, selfBytes: module.selfBytes - unsampled, totalBytes: module.totalBytes - unsampled };
+  };
   // chain: entry > a (1) > b (2) > c (3); inclusive sums down the chain.
   within(m('chain-c').selfBytes, 3 * UNIT);
   within(m('chain-b').selfBytes, 2 * UNIT);
@@ -135,7 +149,7 @@ describe('fixtures with known retained bytes', () => {
         const run = await runCli(['profile', ...INTERVAL, '--node', node, fixture('known', kind, 'entry.js')]);
         expect(run.code, run.stderr).toBe(0);
         expect(run.report!.node).toMatch(new RegExp(`^v${version}\\.`));
-        checkShapes(run, ext, version === '24' ? 0.35 : 0.15);
+        checkShapes(run, ext, version === '24' ? 0.35 : 0.15, version === '24');
       }
     });
   }
