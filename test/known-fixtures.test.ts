@@ -14,7 +14,8 @@
  * because Maglev's optimized code lands in lumps there: 0.25-0.37 MB of code growth in one load in 3 of
  * 10 runs (chain-b, thrower), the next load then growing by nothing, and one CI run read thrower +39%
  * that way. With --no-maglev no lump appeared in 6 runs; Node 22 showed none in 8. Those lumps are real retained
- * heap but not part of construction, so instead each module's measured code growth is held under 0.5 MB.
+ * heap but not part of construction, so instead each module's measured code growth is held under 1 MB
+ * (the largest seen: 0.58 MB, on the entry, between its children's loads).
  * At 32,771 B the same fixtures measured -6% to +23% on Node 20 (fewer samples per module,
  * and GCs between modules move the sampling phase); the default is held to the issue's tolerance on
  * real dependencies in real-deps.test.ts instead. Below ~8 KiB, deterministic sampling reads high
@@ -23,6 +24,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { fixture, groundTruth, moduleNamed, runCli, type CliRun, NODE22, NODE24, V8_PROFILER_NEXT } from './helpers/run.js';
 import { existsSync } from 'node:fs';
+import { deferralSavings, summarizePackages } from '../src/analysis/rollup.js';
 
 /** One unit, as test/fixtures/known/README.md derives it: 1,000 strings of 500..1500 chars + the array. */
 function unitBytes(): number {
@@ -45,10 +47,15 @@ function checkShapes(run: CliRun, ext: string, relative = 0.15, sampledSelf = fa
   const m = (name: string) => {
     const module = found(name);
     const unsampled = sampledSelf ? (module.unsampledBytes ?? 0) : 0;
-    if (sampledSelf) expect(unsampled, `${name}: code growth ${unsampled}`).toBeLessThanOrEqual(500_000);
-    // Inclusive bytes lose the module's own code growth too; its children's lumps (each under 0.5 MB)
+    if (sampledSelf) expect(unsampled, `${name}: code growth ${unsampled}`).toBeLessThanOrEqual(1_000_000);
+    // Inclusive bytes lose the module's own code growth too; its children's lumps (each under 1 MB)
     // stay in, against inclusive sizes of 3 units or more.
-    return { ...module, selfBytes: module.selfBytes - unsampled, totalBytes: module.totalBytes - unsampled };
+    return {
+      ...module,
+      selfBytes: module.selfBytes - unsampled,
+      totalBytes: module.totalBytes - unsampled,
+      exclusiveBytes: module.exclusiveBytes! - unsampled,
+    };
   };
   // chain: entry > a (1) > b (2) > c (3); inclusive sums down the chain.
   within(m('chain-c').selfBytes, 3 * UNIT);
@@ -62,6 +69,11 @@ function checkShapes(run: CliRun, ext: string, relative = 0.15, sampledSelf = fa
   within(m('shared').selfBytes, 2 * UNIT);
   within(m('parent-1').totalBytes, 3 * UNIT);
   within(m('parent-2').totalBytes, 1 * UNIT);
+  // What not loading each would save (exclusiveBytes): parent-1 loaded shared first, but parent-2
+  // imports it too, so only parent-1's own unit; the chain and the cycle are reached only through a and x.
+  within(m('parent-1').exclusiveBytes, 1 * UNIT);
+  within(m('chain-a').exclusiveBytes, 6 * UNIT);
+  within(m('cycle-x').exclusiveBytes, 3 * UNIT);
   // circular pair: x loads y, y's require of x gets the unfinished x; no loop in the tree.
   expect(m('cycle-y').parent).toBe(m('cycle-x').id);
   within(m('cycle-x').selfBytes, 1 * UNIT);
@@ -121,6 +133,28 @@ describe('fixtures with known retained bytes', () => {
     // 5,000 strings of exactly 1,000 chars: 5 * (1000 * 1016 + 8016) bytes; poisson spread at this
     // interval is ~6% (sqrt(16411 / 5.1e6)), tolerance 15%.
     withinOf(moduleNamed(run.report!, '/periodic/retain.js').selfBytes, 5 * (1000 * 1016 + 8016));
+  });
+
+  it('deferral savings: a package whose dependency is imported elsewhere too saves only its own bytes', async () => {
+    // pkg-a (1 unit) loads pkg-s (2 units) first, and ./own.js requires pkg-s as well: deferring pkg-a
+    // takes 1 unit out of start-up, not the 3 of its inclusive bytes; deferring pkg-s takes its 2.
+    // (A probe against the ground truth, entry.js less entry-without-a.js in fresh processes, read
+    // 1.25 and 1.59 MB: each process carries its own JIT lumps, so construction is the reference.)
+    const run = await runCli(['profile', ...INTERVAL, fixture('known', 'defer', 'entry.js')]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.report!;
+    const rows = summarizePackages(report);
+    const row = (name: string) => rows.find((r) => r.name === name)!;
+    withinOf(row('pkg-a').totalBytes, 3 * UNIT);
+    withinOf(deferralSavings(report, row('pkg-a')), 1 * UNIT);
+    withinOf(deferralSavings(report, row('pkg-s')), 2 * UNIT);
+    const pkgA = moduleNamed(report, '/pkg-a/index.js');
+    withinOf(pkgA.exclusiveBytes!, 1 * UNIT);
+    // The whole graph is in the report: own.js imports pkg-s although pkg-a loaded it first.
+    const own = moduleNamed(report, '/defer/own.js');
+    expect(own.imports).toContain(moduleNamed(report, '/pkg-s/index.js').id);
+    expect(pkgA.imports).toContain(moduleNamed(report, '/pkg-s/index.js').id);
+    expect(moduleNamed(report, '/pkg-s/index.js').parent).toBe(pkgA.id);
   });
 
   // The optional native backend: built by `npm ci` here (CI fails rather than skips if it is not).

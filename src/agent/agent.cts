@@ -152,6 +152,8 @@ function start(config: AgentConfig): void {
   const loading: number[] = [];
   const seenFiles = new Set<string>();
   const seenBuiltins = new Set<string>();
+  /** Builtin -> the files that required it again after its first load (the first is in its record). */
+  const builtinImporters = new Map<string, Set<string>>();
   let done = false;
   let lastActivityMs = t0;
   let entryDoneMs: number | null = null;
@@ -226,6 +228,7 @@ function start(config: AgentConfig): void {
       const name = request.startsWith('node:') ? request : `node:${request}`;
       if (!seenBuiltins.has(name)) {
         seenBuiltins.add(name);
+        builtinImporters.set(name, new Set());
         pendingRequest = request;
         pendingParentFile = typeof parentFile === 'string' ? parentFile : null;
         const tuple = openLoad(name);
@@ -237,6 +240,8 @@ function start(config: AgentConfig): void {
           closeLoad(tuple);
         }
       }
+      // A builtin required again: its importer is one more edge of the import graph (deferral savings).
+      if (typeof parentFile === 'string') builtinImporters.get(name)?.add(parentFile);
       return originalModuleLoad.apply(this, arguments as never);
     }
     const outerRequest = pendingRequest;
@@ -305,6 +310,34 @@ function start(config: AgentConfig): void {
     process.on(signal, onSignal);
   }
 
+  /**
+   * Every CommonJS import edge, read once at the end (after the profile, so it is not sampled): Node
+   * keeps each module's `children`, first loads and repeat requires alike, in require.cache. Rows are
+   * [importer, ...imported]. Builtins come from the repeat requires noted in Module._load.
+   */
+  function importGraph(): Recording['imports'] {
+    // Files the CJS records know are written as their load id (a number), others by path.
+    const idOf = new Map<string, number>();
+    for (const tuple of cjs) if (!idOf.has(tuple[1])) idOf.set(tuple[1], tuple[0]);
+    const ref = (file: string): string | number => idOf.get(file) ?? file;
+    const cjsRows: (string | number)[][] = [];
+    try {
+      const cache = (nodeModule as unknown as { _cache: Record<string, { children?: { filename?: unknown }[] } | undefined> })._cache;
+      for (const filename of Object.keys(cache)) {
+        const children = cache[filename]?.children;
+        if (!Array.isArray(children) || children.length === 0) continue;
+        const row = [ref(filename)];
+        for (const child of children) if (typeof child?.filename === 'string') row.push(ref(child.filename));
+        if (row.length > 1) cjsRows.push(row);
+      }
+    } catch {
+      // A program that replaced require.cache: the graph is the first-load tree only.
+    }
+    const builtinRows: (string | number)[][] = [];
+    for (const [name, importers] of builtinImporters) for (const file of importers) builtinRows.push([ref(file), ref(name)]);
+    return { cjs: cjsRows, builtins: builtinRows };
+  }
+
   function finish(reason: StopReason, exitCode: number | null): void {
     if (done) return;
     done = true;
@@ -323,6 +356,7 @@ function start(config: AgentConfig): void {
       error ??= `importcost: could not read the heap profile: ${String(err)}`;
     }
     trampolines.length = 0;
+    const imports = importGraph();
     const recording: Recording = {
       schema: 'importcost-recording@1',
       node: process.version,
@@ -349,6 +383,7 @@ function start(config: AgentConfig): void {
       exact: config.exact,
       esm: esm.read(),
       esmTruncated: esm.truncated(),
+      imports,
       profile,
     };
     const tmp = `${config.recording}.${process.pid}.tmp`;

@@ -12,6 +12,7 @@ import {
   type ReportPackage,
 } from '../report/format.js';
 import { attributeHeap, shareByWeight, type AttributionIndex } from './attribute-heap.js';
+import { exclusiveBytes, importEdges } from './import-graph.js';
 import { listModules, type RawModule } from './list-modules.js';
 import { displayName } from './names.js';
 
@@ -166,6 +167,11 @@ export function buildReport(
     totalMs[i] = selfMs[i]! + children[i]!.reduce((sum, c) => sum + totalMs[c]!, 0);
   }
 
+  // ---- the whole import graph: what not loading a module at start-up would save -------------
+  const imports = importEdges(raw, parentOf, recording);
+  const roots = parentOf.flatMap((p, i) => (p === null ? [i] : []));
+  const exclusive = exclusiveBytes(imports, roots, selfBytes);
+
   // ---- modules ---------------------------------------------------------------------------
   /** Package roots already named bare (modules are in load order: the first entry gets the bare name). */
   const enteredRoots = new Set<string>();
@@ -184,6 +190,8 @@ export function buildReport(
       site: siteOf(m, parent === null ? null : raw[parent]!, facts),
       selfBytes: selfBytes[i]!,
       totalBytes: totalBytes[i]!,
+      exclusiveBytes: Math.round(exclusive[i]!),
+      imports: imports[i]!,
       selfMs: round3(selfMs[i]!),
       totalMs: round3(totalMs[i]!),
       startMs: round3(m.startMs),

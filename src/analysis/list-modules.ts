@@ -29,6 +29,8 @@ export interface RawModule {
   unsampledSpanBytes: number;
   /** Exact mode: settled heapUsed growth over a CJS load, nested loads included; else -1. */
   exactSpanBytes: number;
+  /** Keys of the modules it imports by ESM `import` (every edge the hooks resolved, not only first loads). */
+  imports: string[];
 }
 
 /** Turn a module URL from the ESM hooks into our key: a path for file: URLs, `node:x` for builtins. */
@@ -66,6 +68,7 @@ export function listModules(recording: Recording): RawModule[] {
       sourceBytes: null,
       unsampledSpanBytes: unsampledBytes,
       exactSpanBytes: exactBytes,
+      imports: [],
     });
   }
   // ESM: every import edge, in the order the hooks resolved them (per importer, that is source order).
@@ -96,6 +99,7 @@ export function listModules(recording: Recording): RawModule[] {
           sourceBytes: null,
           unsampledSpanBytes: 0,
           exactSpanBytes: -1,
+          imports: [],
         };
         byKey.set(key, module);
       }
@@ -113,6 +117,10 @@ export function listModules(recording: Recording): RawModule[] {
     }
   }
   placeEsmModules(byKey, edges, esmRoots);
+  for (const [parentKey, list] of edges) {
+    const parent = byKey.get(parentKey);
+    if (parent) parent.imports = list.map((edge) => edge.child);
+  }
 
   // ESM modules whose load event never came (e.g. the run stopped mid-way) start where their importer did.
   const modules = [...byKey.values()];

@@ -2,6 +2,7 @@
  * Views over the frozen report that every reporter and the viewer share. Pure.
  */
 import type { Report, ReportModule } from '../report/format.js';
+import { reachableAvoiding } from './import-graph.js';
 
 /** Module ids from the root down to `id`. */
 export function chainOf(report: Report, id: number): number[] {
@@ -19,7 +20,7 @@ export interface PackageRow {
   version: string;
   /** Retained bytes allocated by the package's own files. */
   selfBytes: number;
-  /** Retained bytes of everything loaded through the package's entry points (what deferring it saves). */
+  /** Retained bytes of everything the package's entry points loaded first (some may be imported elsewhere too). */
   totalBytes: number;
   selfMs: number;
   totalMs: number;
@@ -63,4 +64,40 @@ export function summarizePackages(report: Report): PackageRow[] {
     }
   }
   return [...rows.values()].sort((a, b) => b.totalBytes - a.totalBytes || a.id.localeCompare(b.id));
+}
+
+/** The import graph as deferralSavings walks it, built once per report. */
+const graphs = new WeakMap<Report, { out: number[][]; roots: number[]; byPackage: Map<string, number[]> } | null>();
+
+function graphOf(report: Report): { out: number[][]; roots: number[]; byPackage: Map<string, number[]> } | null {
+  if (graphs.has(report)) return graphs.get(report)!;
+  const modules = report.modules;
+  let graph = null;
+  if (modules.every((m) => m.imports !== undefined)) {
+    const byPackage = new Map<string, number[]>();
+    for (const m of modules) {
+      const id = packageId(m);
+      if (id === null) continue;
+      const list = byPackage.get(id);
+      if (list) list.push(m.id);
+      else byPackage.set(id, [m.id]);
+    }
+    graph = { out: modules.map((m) => m.imports!), roots: modules.flatMap((m) => (m.parent === null ? [m.id] : [])), byPackage };
+  }
+  graphs.set(report, graph);
+  return graph;
+}
+
+/**
+ * What leaves start-up if none of the package's modules is loaded then: the retained bytes of every
+ * module the entry no longer reaches through the import graph (report modules' `imports`). Reports
+ * written before the graph was recorded have no `imports`: their answer is the package's totalBytes.
+ */
+export function deferralSavings(report: Report, row: PackageRow): number {
+  const graph = graphOf(report);
+  if (graph === null) return row.totalBytes;
+  const reached = reachableAvoiding(graph.out, graph.roots, new Set(graph.byPackage.get(row.id) ?? []));
+  let saved = 0;
+  for (const m of report.modules) if (!reached[m.id]) saved += m.selfBytes;
+  return saved;
 }

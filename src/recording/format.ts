@@ -106,5 +106,12 @@ export interface Recording {
   esm: EsmEvent[];
   /** true when the ESM event buffer overflowed and later events were dropped. */
   esmTruncated: boolean;
+  /**
+   * The CommonJS import graph beyond first loads, read at the end: `cjs` rows are [importer, ...imported]
+   * from require.cache's `children` (first loads and repeat requires), `builtins` rows [importer,
+   * node:x] for builtins required again. Each file is its CJS load id (a number) when it has one, else
+   * its path. ESM edges are the resolve events. Absent in older recordings.
+   */
+  imports?: { cjs: (string | number)[][]; builtins: (string | number)[][] };
   profile: V8SamplingProfile | null;
 }

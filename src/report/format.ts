@@ -41,6 +41,15 @@ export interface ReportModule {
   selfBytes: number;
   /** contract: selfBytes plus the totalBytes of the modules it loaded first. */
   totalBytes: number;
+  /**
+   * What not loading this module at start-up would save: its selfBytes plus those of every module that
+   * each import path from the entry reaches only through it (the modules it dominates in the import
+   * graph). At most totalBytes; less when something else imports what it loaded first. Written since
+   * importcost 0.1.0's import-graph change; absent in older reports.
+   */
+  exclusiveBytes?: number;
+  /** Ids of every module it imports (require or import, first loads and repeats), ascending. Absent in older reports. */
+  imports?: number[];
   /** contract: wall ms of this load, less the loads nested in it. */
   selfMs: number;
   /** contract: wall ms from the start to the end of this load, nested loads included. */

@@ -4,7 +4,7 @@
  * Only reporters print (shared/STYLE.md); this one writes to the stream it is given.
  */
 import type { Report } from '../report/format.js';
-import { chainOf, summarizePackages } from '../analysis/rollup.js';
+import { chainOf, deferralSavings, summarizePackages } from '../analysis/rollup.js';
 import { formatBytes, formatMs } from '../analysis/names.js';
 import { formatSite, relPath } from './format-values.js';
 
@@ -64,10 +64,10 @@ export function formatSummary(
     for (const row of rows) lines.push(...row);
   };
   section(
-    'Top packages by retained heap (inclusive: what deferring the package would save)',
+    'Top packages by retained heap (inclusive: all it loaded first; "defer saves": what would leave start-up)',
     packages.slice(0, top).map((p, i) => [
       `  ${String(i + 1).padStart(2)}. ${style.yellow(p.id.padEnd(40))} ${formatBytes(p.totalBytes).padStart(9)} ${pct(p.totalBytes, programBytes).padStart(6)}` +
-        `  ${style.dim(`self ${formatBytes(p.selfBytes)}, ${formatMs(p.totalMs)}, ${p.modules} files`)}`,
+        `  ${style.dim(`defer saves ${formatBytes(deferralSavings(report, p))}, self ${formatBytes(p.selfBytes)}, ${formatMs(p.totalMs)}, ${p.modules} files`)}`,
       `      ${style.dim('via')} ${chain(p.firstModule)}`,
       `      ${style.dim('at')}  ${site(p.firstModule)}`,
     ]),
