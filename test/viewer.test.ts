@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarizePackages, type PackageRow } from '../src/analysis/rollup.js';
+import { deferralSavings, summarizePackages, type PackageRow } from '../src/analysis/rollup.js';
 import { formatBytes, formatMs } from '../src/analysis/names.js';
 import { run } from '../src/cli/main.js';
 import type { Report } from '../src/report/format.js';
@@ -230,6 +230,10 @@ describe.skipIf(!hasChromium)('in chromium', () => {
         expect(Number(await cell.getAttribute('data-value')), `${name} ${key}`).toBe(pkg[key]);
         expect(await cell.innerText()).toBe(text);
       }
+      // What deferring it saves (the import graph), as the terminal summary prints it.
+      const defer = row.locator('td[data-key="deferBytes"]');
+      expect(Number(await defer.getAttribute('data-value')), `${name} deferBytes`).toBe(deferralSavings(report, pkg));
+      expect(await defer.innerText()).toBe(formatBytes(deferralSavings(report, pkg)));
       const first = report.modules[pkg.firstModule]!;
       expect(await row.locator('td[data-key="site"]').innerText()).toBe(`${first.site!.file.slice(report.cwd.length + 1)}:${first.site!.line}:${first.site!.column}`);
       expect(await row.locator('td[data-key="chain"]').innerText()).toContain(first.name);

@@ -151,7 +151,7 @@
   function renderBars(programBytes) {
     var top = data.packages.slice(0, 15);
     var box = el('div', { class: 'top-packages' },
-      el('h2', null, 'Top packages by retained heap', el('small', null, 'inclusive: what deferring the package would save')));
+      el('h2', null, 'Top packages by retained heap', el('small', null, 'inclusive: all it loaded first')));
     if (top.length === 0) {
       box.appendChild(el('p', { class: 'note' }, 'No third-party packages were loaded.'));
       return box;
@@ -274,11 +274,16 @@
   var table;
   function renderTable(programBytes) {
     var bytesCol = function (key, label) { return { key: key, label: label, num: true, value: function (r) { return r[key]; }, text: fmtBytes }; };
+    // What not loading it at start-up would save (reports from before the import graph: the inclusive bytes).
+    var deferCol = function (key) {
+      return { key: key, label: 'Defer saves', num: true, value: function (r) { return r[key] === undefined ? r.totalBytes : r[key]; }, text: fmtBytes };
+    };
     var msCol = function (key, label) { return { key: key, label: label, num: true, value: function (r) { return r[key]; }, text: fmtMs }; };
     var COLUMNS = {
       packages: [
         { key: 'id', label: 'Package', cls: 'name', value: function (r) { return r.id; } },
         bytesCol('totalBytes', 'Retained incl.'),
+        deferCol('deferBytes'),
         bytesCol('selfBytes', 'Retained self'),
         { key: 'share', label: 'Share', num: true, value: function (r) { return programBytes > 0 ? r.totalBytes / programBytes : 0; }, text: function (v, r) { return fmtPct(r.totalBytes, programBytes); } },
         msCol('totalMs', 'Load incl.'),
@@ -292,6 +297,7 @@
         { key: 'kind', label: 'Kind', value: function (r) { return r.kind + (r.ok ? '' : ' (threw)'); } },
         bytesCol('selfBytes', 'Retained self'),
         bytesCol('totalBytes', 'Retained incl.'),
+        deferCol('exclusiveBytes'),
         { key: 'share', label: 'Share', num: true, value: function (r) { return programBytes > 0 ? r.selfBytes / programBytes : 0; }, text: function (v, r) { return fmtPct(r.selfBytes, programBytes); } },
         msCol('selfMs', 'Load self'),
         msCol('totalMs', 'Load incl.'),

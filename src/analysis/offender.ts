@@ -9,7 +9,7 @@ export interface Offender {
   /** `name@version` */
   package: string;
   name: string;
-  /** Retained bytes, inclusive (what deferring the package saves). */
+  /** Retained bytes, inclusive (everything the package loaded first). */
   bytes: number;
   /** Load time, inclusive (ms). */
   ms: number;

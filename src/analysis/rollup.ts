@@ -27,6 +27,8 @@ export interface PackageRow {
   modules: number;
   /** The first module of the package loaded (its chain and site are how the package came in). */
   firstModule: number;
+  /** deferralSavings(report, row), where a caller filled it in (the viewer does). */
+  deferBytes?: number;
 }
 
 const packageId = (m: ReportModule): string | null => (m.package ? `${m.package.name}@${m.package.version}` : null);

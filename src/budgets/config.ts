@@ -30,7 +30,7 @@ export interface Budgets {
   loadTime?: number;
   /** modules loaded at start-up (builtins included). */
   modules?: number;
-  /** bytes a package may retain, inclusive (what deferring it saves), by name pattern ("@aws-sdk/*", "*"). */
+  /** bytes a package may retain, inclusive (everything it loaded first), by name pattern ("@aws-sdk/*", "*"). */
   packages?: Record<string, number>;
   /** Name patterns of packages that must not load at start-up at all. */
   forbid?: string[];

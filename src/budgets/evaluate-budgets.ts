@@ -43,7 +43,7 @@ export interface CheckResult {
   runs: number;
   /** Of the run whose heap is the median; loadTime is the median over runs. */
   metrics: StartupMetrics;
-  /** The heaviest packages (what deferring each would save). */
+  /** The heaviest packages (by inclusive bytes). */
   top: Offender[];
   /** Against the baseline, when one was given. */
   diff: ReportDiff | null;

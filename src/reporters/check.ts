@@ -80,7 +80,7 @@ export function formatCheckText(result: CheckResult, options: CheckReportOptions
     }
   }
   if (result.top.length > 0) {
-    lines.push('', `Top packages by retained heap (what deferring each would save; heap ${formatBytes(result.metrics.heap)}, load ${formatMs(result.metrics.loadTime)}, ${result.metrics.modules} modules)`);
+    lines.push('', `Top packages by retained heap (inclusive; heap ${formatBytes(result.metrics.heap)}, load ${formatMs(result.metrics.loadTime)}, ${result.metrics.modules} modules)`);
     result.top.forEach((o, i) => {
       lines.push(`  ${String(i + 1).padStart(2)}. ${o.package.padEnd(40)} ${formatBytes(o.bytes).padStart(9)}  ${formatMs(o.ms).padStart(7)}  at ${formatSite(o.site, options.cwd)}`);
     });

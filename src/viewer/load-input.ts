@@ -4,7 +4,7 @@
  * truncated or newer-schema file is one line and exit 2.
  */
 import { basename } from 'node:path';
-import { summarizePackages, type PackageRow } from '../analysis/rollup.js';
+import { deferralSavings, summarizePackages, type PackageRow } from '../analysis/rollup.js';
 import { reportFormatError } from '../errors.js';
 import { exportSpeedscope, type SpeedscopeFile } from '../exporters/speedscope.js';
 import type { Report } from '../report/format.js';
@@ -17,7 +17,7 @@ export interface ViewerInput {
   source: string;
   /** null when only a speedscope file was given. */
   report: Report | null;
-  /** summarizePackages(report): the same rows the terminal summary prints. */
+  /** summarizePackages(report): the same rows the terminal summary prints, with deferBytes filled in. */
   packages: PackageRow[] | null;
   speedscope: SpeedscopeFile;
 }
@@ -58,7 +58,8 @@ export function parseViewerInput(text: string, source: string): ViewerInput {
   const title = baseTitle(source);
   // Built from the report rather than read from the sibling .speedscope.json: a sibling can be stale
   // (an older run under the same name), and building it takes milliseconds.
-  return { title, source, report, packages: summarizePackages(report), speedscope: exportSpeedscope(report, title) };
+  const packages = summarizePackages(report).map((row) => ({ ...row, deferBytes: deferralSavings(report, row) }));
+  return { title, source, report, packages, speedscope: exportSpeedscope(report, title) };
 }
 
 function baseTitle(file: string): string {
