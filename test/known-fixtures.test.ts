@@ -87,10 +87,12 @@ function checkShapes(run: CliRun, ext: string, relative = 0.15, sampledSelf = fa
 }
 
 describe('fixtures with known retained bytes', () => {
-  it('construction matches the GC-delta ground truth: 0 to +25% (the module code comes on top)', async () => {
-    // Measured: +9% to +16% on Node 20 (its loop's JIT code), +2% on Node 22 and 24.
+  it('construction matches the GC-delta ground truth: -10% to +25% (the module code comes on top)', async () => {
+    // Measured on Node 20 over 20 fresh processes: 0.956 to 1.174 of construction, in modes (-4% in 4
+    // of 20, +3%, +7..+10%, +17%): the loop's JIT code, and what the JIT and GC happen to free or add
+    // during the load (test/real-deps.test.ts explains that noise). A median of 3 fell at -4% in CI.
     const truth = await groundTruth(fixture('known', 'cjs'), ['cjs:./chain-c']);
-    expect(truth['cjs:./chain-c']! / (3 * UNIT)).toBeGreaterThan(1.0);
+    expect(truth['cjs:./chain-c']! / (3 * UNIT)).toBeGreaterThan(0.9);
     expect(truth['cjs:./chain-c']! / (3 * UNIT)).toBeLessThan(1.25);
   });
 

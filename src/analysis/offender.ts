@@ -3,7 +3,7 @@
  * in (where a pull request's annotation belongs). Pure, over the frozen report.
  */
 import type { ImportSite, Report } from '../report/format.js';
-import { chainOf, type PackageRow } from './rollup.js';
+import { chainOf, deferralSavings, type PackageRow } from './rollup.js';
 
 export interface Offender {
   /** `name@version` */
@@ -11,6 +11,8 @@ export interface Offender {
   name: string;
   /** Retained bytes, inclusive (everything the package loaded first). */
   bytes: number;
+  /** What deferring the package would take out of start-up (rollup.deferralSavings). */
+  deferBytes: number;
   /** Load time, inclusive (ms). */
   ms: number;
   /** Display names from the entry down to the package. */
@@ -40,6 +42,7 @@ export function offenderOf(report: Report, row: PackageRow): Offender {
     package: row.id,
     name: row.name,
     bytes: row.totalBytes,
+    deferBytes: deferralSavings(report, row),
     ms: row.totalMs,
     chain: chainOf(report, row.firstModule).map((c) => report.modules[c]!.name),
     site: appSiteOf(report, row.firstModule),

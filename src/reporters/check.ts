@@ -63,6 +63,7 @@ const offenderLines = (o: Offender, cwd: string, indent: string): string[] => [
   `${indent}via ${o.chain.join(' > ')}`,
   // A dependency of a dependency: the app's line that brings it in, and where it is imported itself.
   `${indent}at  ${formatSite(o.site, cwd)}${o.importedAt && !sameSite(o) ? `  (${o.name} itself is imported at ${formatSite(o.importedAt, cwd)})` : ''}`,
+  `${indent}deferring ${o.name} would take ${formatBytes(o.deferBytes)} out of start-up`,
 ];
 const sameSite = (o: Offender): boolean =>
   o.site !== null && o.importedAt !== null && o.site.file === o.importedAt.file && o.site.line === o.importedAt.line && o.site.column === o.importedAt.column;
@@ -82,7 +83,7 @@ export function formatCheckText(result: CheckResult, options: CheckReportOptions
   if (result.top.length > 0) {
     lines.push('', `Top packages by retained heap (inclusive; heap ${formatBytes(result.metrics.heap)}, load ${formatMs(result.metrics.loadTime)}, ${result.metrics.modules} modules)`);
     result.top.forEach((o, i) => {
-      lines.push(`  ${String(i + 1).padStart(2)}. ${o.package.padEnd(40)} ${formatBytes(o.bytes).padStart(9)}  ${formatMs(o.ms).padStart(7)}  at ${formatSite(o.site, options.cwd)}`);
+      lines.push(`  ${String(i + 1).padStart(2)}. ${o.package.padEnd(40)} ${formatBytes(o.bytes).padStart(9)}  defer saves ${formatBytes(o.deferBytes).padStart(9)}  ${formatMs(o.ms).padStart(7)}  at ${formatSite(o.site, options.cwd)}`);
     });
   }
   if (result.diff) lines.push('', formatDiffText(result.diff, { cwd: options.cwd, top: 5, title: 'Against the baseline' }).trimEnd());
