@@ -187,6 +187,11 @@ describe('fixtures with known retained bytes', () => {
         expect(run.report!.node).toMatch(new RegExp(`^v${version}\\.`));
         checkShapes(run, ext, version === '24' ? 0.35 : 0.15, version === '24');
       }
+      // The import graph on this version: deferring pkg-a saves its own unit, not pkg-s's two.
+      const run = await runCli(['profile', ...INTERVAL, '--node', node, fixture('known', 'defer', 'entry.js')]);
+      expect(run.code, run.stderr).toBe(0);
+      const pkgA = summarizePackages(run.report!).find((r) => r.name === 'pkg-a')!;
+      withinOf(deferralSavings(run.report!, pkgA), 1 * UNIT, version === '24' ? 0.35 : 0.15);
     });
   }
 });
