@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildReport } from '../analysis/build-report.js';
+import { buildReport, type FileFacts } from '../analysis/build-report.js';
+import { listModules } from '../analysis/list-modules.js';
 import { outputError, targetError, usageError } from '../errors.js';
 import { exportSpeedscope } from '../exporters/speedscope.js';
 import type { Recording } from '../recording/format.js';
@@ -165,6 +166,19 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   // The agent goes first, so its hooks see the user's own --require and --import modules load too.
   const args = ['--require', AGENT_PATH, ...target.nodeArgs, target.entry!, ...target.args];
   options.onProgress?.(`profiling ${[target.entry, ...target.args].join(' ')} (until ${until})`);
+  // Once the agent says it is done, the recording is complete on disk (written, then renamed, then
+  // announced): reading it and the files it names overlaps with the target's own exit (about 30 ms for
+  // a 200 MB heap, longer when it is stopped with SIGTERM). Anything that fails here is simply redone
+  // after the target has ended.
+  let early: { recording: Recording; facts: FileFacts } | null = null;
+  const prepare = (): void => {
+    try {
+      const recording = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
+      if (recording.schema === RECORDING_SCHEMA) early = { recording, facts: gatherFileFacts(listModules(recording)) };
+    } catch {
+      early = null;
+    }
+  };
   try {
     const ended = await runTarget(target.node, args, {
       cwd,
@@ -172,6 +186,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       stdio: options.stdio ?? 'inherit',
       forwardSignals: options.forwardSignals ?? false,
       graceMs: DEFAULTS.graceMs,
+      onDone: prepare,
     });
     if (!existsSync(recordingPath)) {
       const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
@@ -180,10 +195,11 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
         ended.signal === 'SIGKILL' ? 'SIGKILL cannot be caught; if it ran out of memory, raise its limit' : 'check that it runs with plain node',
       );
     }
-    const recording = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
+    const prepared = early as { recording: Recording; facts: FileFacts } | null;
+    const recording = prepared?.recording ?? (JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording);
     if (env.IMPORTCOST_KEEP_RECORDING) copyFileSync(recordingPath, env.IMPORTCOST_KEEP_RECORDING);
     if (recording.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${recording.schema}, expected ${RECORDING_SCHEMA}`);
-    const report = buildReport(recording, gatherFileFacts, {
+    const report = buildReport(recording, prepared ? () => prepared.facts : gatherFileFacts, {
       importcost: IMPORTCOST_VERSION,
       command: options.command,
       exit: { exitCode: ended.code, signal: ended.signal },
@@ -225,6 +241,8 @@ interface RunOptions {
   stdio: 'inherit' | 'ignore';
   forwardSignals: boolean;
   graceMs: number;
+  /** Called once, when the agent announces that the recording is on disk (the target may still be exiting). */
+  onDone?: () => void;
 }
 
 /**
@@ -243,12 +261,18 @@ function runTarget(node: string, args: string[], options: RunOptions): Promise<{
     }
     let killTimer: NodeJS.Timeout | undefined;
     const control = child.stdio[3] as NodeJS.ReadableStream | null;
+    let announced = false;
     control?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
-      if (!/done (listening|idle|timeout)/.test(text) || child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), options.graceMs);
-      killTimer.unref();
+      if (/done (listening|idle|timeout)/.test(text) && child.exitCode === null) {
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), options.graceMs);
+        killTimer.unref();
+      }
+      if (!announced && /done /.test(text)) {
+        announced = true;
+        options.onDone?.();
+      }
     });
     control?.on('error', () => {});
     // A terminal's Ctrl-C reaches the whole process group, target included; forward only what the
