@@ -175,6 +175,7 @@ describe('importcost check on real example apps', () => {
     expect(md).toContain(`\`src/storage.js:${heavyLine}:${heavyColumn}\``);
     expect(md).toContain('| ✅ | `heap` |');
     expect(md).toContain('### Top offenders');
+    expect(md).toContain('| package | retained | defer saves | load time | chain | import site |');
   });
 
   it('--baseline with --max-increase 5%: the heavy change fails on growth, blaming the new package; no change passes', async () => {

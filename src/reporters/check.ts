@@ -108,10 +108,10 @@ export function formatCheckMarkdown(result: CheckResult, options: CheckReportOpt
     );
   }
   if (result.top.length > 0) {
-    lines.push('', '### Top offenders', '', 'What deferring each package would save, and the chain that loads it at start-up.', '');
-    lines.push('| package | retained | load time | chain | import site |', '| --- | ---: | ---: | --- | --- |');
+    lines.push('', '### Top offenders', '', 'What each package loaded first (retained), what deferring it would take out of start-up, and the chain that loads it.', '');
+    lines.push('| package | retained | defer saves | load time | chain | import site |', '| --- | ---: | ---: | ---: | --- | --- |');
     for (const o of result.top) {
-      lines.push(`| ${code(o.package)} | ${formatBytes(o.bytes)} | ${formatMs(o.ms)} | ${md(o.chain.join(' › '))} | ${code(formatSite(o.site, options.cwd))} |`);
+      lines.push(`| ${code(o.package)} | ${formatBytes(o.bytes)} | ${formatBytes(o.deferBytes)} | ${formatMs(o.ms)} | ${md(o.chain.join(' › '))} | ${code(formatSite(o.site, options.cwd))} |`);
     }
   }
   if (result.diff) lines.push('', formatDiffMarkdown(result.diff, { cwd: options.cwd, top: 10, level: 3, title: 'Against the baseline' }).trimEnd());
