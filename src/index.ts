@@ -3,7 +3,7 @@
  */
 export { profile, type ProfileOptions, type ProfileResult, type Until } from './profile/run-profile.js';
 export { buildReport, type FileFacts, type BuildOptions } from './analysis/build-report.js';
-export { summarizePackages, chainOf, deferralSavings, type PackageRow } from './analysis/rollup.js';
+export { summarizePackages, chainOf, deferralSavings, deferCandidates, type PackageRow, type DeferCandidate } from './analysis/rollup.js';
 export { exportSpeedscope, type SpeedscopeFile } from './exporters/speedscope.js';
 export { ImportcostError } from './errors.js';
 export type * from './report/format.js';

@@ -25,7 +25,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { fixture, groundTruth, moduleNamed, runCli, type CliRun, NODE22, NODE24, V8_PROFILER_NEXT } from './helpers/run.js';
 import { existsSync } from 'node:fs';
-import { deferralSavings, summarizePackages } from '../src/analysis/rollup.js';
+import { deferCandidates, deferralSavings, summarizePackages } from '../src/analysis/rollup.js';
 
 /** One unit, as test/fixtures/known/README.md derives it: 1,000 strings of 500..1500 chars + the array. */
 function unitBytes(): number {
@@ -158,6 +158,14 @@ describe('fixtures with known retained bytes', () => {
     expect(own.imports).toContain(moduleNamed(report, '/pkg-s/index.js').id);
     expect(pkgA.imports).toContain(moduleNamed(report, '/pkg-s/index.js').id);
     expect(moduleNamed(report, '/pkg-s/index.js').parent).toBe(pkgA.id);
+    // The summary's defer candidates: the app's direct imports by what deferring them saves. pkg-s
+    // (imported by own.js too) first, then pkg-a at the entry's line.
+    const candidates = deferCandidates(report);
+    expect(candidates.map((c) => c.row.name)).toEqual(['pkg-s', 'pkg-a']);
+    expect(candidates[0]!.importers).toHaveLength(1);
+    const section = run.stderr.slice(run.stderr.indexOf('Defer candidates'));
+    expect(section).toMatch(/1\. pkg-s@2\.0\.0 +[\d.]+ MB .*imported by \.\/test\/fixtures\/known\/defer\/own\.js\n/);
+    expect(section).toMatch(/2\. pkg-a@1\.0\.0 +[\d.]+ (MB|kB) .*at test\/fixtures\/known\/defer\/entry\.js:4:9\n/);
   });
 
   // The optional native backend: built by `npm ci` here (CI fails rather than skips if it is not).

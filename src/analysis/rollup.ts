@@ -103,3 +103,41 @@ export function deferralSavings(report: Report, row: PackageRow): number {
   for (const m of report.modules) if (!reached[m.id]) saved += m.selfBytes;
   return saved;
 }
+
+export interface DeferCandidate {
+  row: PackageRow;
+  /** deferralSavings(report, row) */
+  saves: number;
+  /** The app's own modules that import the package, first loader first (deferring it means each of those imports). */
+  importers: number[];
+}
+
+/**
+ * The packages the app's own code imports directly (what its author can defer), by what deferring each
+ * would take out of start-up, most first. Uses the import graph (modules' `imports`), or the first-load
+ * tree in reports written before it.
+ */
+export function deferCandidates(report: Report): DeferCandidate[] {
+  const rows = new Map(summarizePackages(report).map((row) => [row.id, row]));
+  const importers = new Map<string, Set<number>>();
+  const children = (m: ReportModule): readonly number[] =>
+    m.imports ?? report.modules.filter((c) => c.parent === m.id).map((c) => c.id);
+  for (const m of report.modules) {
+    if (m.thirdParty || m.kind === 'builtin') continue;
+    for (const id of children(m)) {
+      const pkg = packageId(report.modules[id]!);
+      if (pkg === null || !rows.has(pkg)) continue;
+      let set = importers.get(pkg);
+      if (!set) importers.set(pkg, (set = new Set()));
+      set.add(m.id);
+    }
+  }
+  return [...importers]
+    .map(([id, set]) => {
+      const row = rows.get(id)!;
+      const first = report.modules[row.firstModule]!.parent;
+      const ordered = [...set].sort((a, b) => Number(b === first) - Number(a === first) || report.modules[a]!.startMs - report.modules[b]!.startMs);
+      return { row, saves: deferralSavings(report, row), importers: ordered };
+    })
+    .sort((a, b) => b.saves - a.saves || a.row.id.localeCompare(b.row.id));
+}

@@ -4,7 +4,7 @@
  * Only reporters print (shared/STYLE.md); this one writes to the stream it is given.
  */
 import type { Report } from '../report/format.js';
-import { chainOf, deferralSavings, summarizePackages } from '../analysis/rollup.js';
+import { chainOf, deferCandidates, deferralSavings, summarizePackages, type DeferCandidate } from '../analysis/rollup.js';
 import { formatBytes, formatMs } from '../analysis/names.js';
 import { formatSite, relPath } from './format-values.js';
 
@@ -71,6 +71,22 @@ export function formatSummary(
       `      ${style.dim('via')} ${chain(p.firstModule)}`,
       `      ${style.dim('at')}  ${site(p.firstModule)}`,
     ]),
+  );
+  // Where the app imports a candidate: the line, when an app file loaded it first; else which file.
+  const whereImported = (c: DeferCandidate): string => {
+    const firstModule = report.modules[c.row.firstModule]!;
+    if (firstModule.parent === c.importers[0]) return `at ${site(firstModule.id)}`;
+    return `imported by ${report.modules[c.importers[0]!]!.name}`;
+  };
+  section(
+    'Defer candidates: what your own imports would take out of start-up if deferred',
+    deferCandidates(report)
+      .slice(0, top)
+      .filter((c) => c.saves > 0)
+      .map((c, i) => [
+        `  ${String(i + 1).padStart(2)}. ${style.yellow(c.row.id.padEnd(40))} ${formatBytes(c.saves).padStart(9)} ${pct(c.saves, programBytes).padStart(6)}` +
+          `  ${style.dim(`${whereImported(c)}${c.importers.length > 1 ? `, and ${c.importers.length - 1} more of your files` : ''}`)}`,
+      ]),
   );
   section(
     'Top packages by load time (inclusive)',
