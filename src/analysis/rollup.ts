@@ -68,10 +68,17 @@ export function summarizePackages(report: Report): PackageRow[] {
   return [...rows.values()].sort((a, b) => b.totalBytes - a.totalBytes || a.id.localeCompare(b.id));
 }
 
-/** The import graph as deferralSavings walks it, built once per report. */
-const graphs = new WeakMap<Report, { out: number[][]; roots: number[]; byPackage: Map<string, number[]> } | null>();
+/** The import graph as deferralSavings walks it, built once per report (reports are frozen). */
+interface Graph {
+  out: number[][];
+  roots: number[];
+  byPackage: Map<string, number[]>;
+  /** deferralSavings by package id, as computed. */
+  saves: Map<string, number>;
+}
+const graphs = new WeakMap<Report, Graph | null>();
 
-function graphOf(report: Report): { out: number[][]; roots: number[]; byPackage: Map<string, number[]> } | null {
+function graphOf(report: Report): Graph | null {
   if (graphs.has(report)) return graphs.get(report)!;
   const modules = report.modules;
   let graph = null;
@@ -84,7 +91,7 @@ function graphOf(report: Report): { out: number[][]; roots: number[]; byPackage:
       if (list) list.push(m.id);
       else byPackage.set(id, [m.id]);
     }
-    graph = { out: modules.map((m) => m.imports!), roots: modules.flatMap((m) => (m.parent === null ? [m.id] : [])), byPackage };
+    graph = { out: modules.map((m) => m.imports!), roots: modules.flatMap((m) => (m.parent === null ? [m.id] : [])), byPackage, saves: new Map() };
   }
   graphs.set(report, graph);
   return graph;
@@ -98,9 +105,12 @@ function graphOf(report: Report): { out: number[][]; roots: number[]; byPackage:
 export function deferralSavings(report: Report, row: PackageRow): number {
   const graph = graphOf(report);
   if (graph === null) return row.totalBytes;
+  const known = graph.saves.get(row.id);
+  if (known !== undefined) return known;
   const reached = reachableAvoiding(graph.out, graph.roots, new Set(graph.byPackage.get(row.id) ?? []));
   let saved = 0;
   for (const m of report.modules) if (!reached[m.id]) saved += m.selfBytes;
+  graph.saves.set(row.id, saved);
   return saved;
 }
 
