@@ -11,7 +11,7 @@ import { formatBytes, formatMs } from '../src/analysis/names.js';
 import { summarizePackages, type PackageRow } from '../src/analysis/rollup.js';
 import type { Report } from '../src/report/format.js';
 import { runCli } from './helpers/run.js';
-import { artifact, hasChromium, launchBrowser, openSandwich, waitForViewer } from './helpers/viewer-browser.js';
+import { artifact, hasChromium, launchBrowser, openSandwich, PROFILE_NAMES, screenshotFlameTabs, waitForViewer } from './helpers/viewer-browser.js';
 import { largeReport } from './helpers/viewer-synthetic.js';
 
 let out: string;
@@ -71,14 +71,8 @@ describe.skipIf(!hasChromium)('from file:// with the network cut off', () => {
         expect(await row.locator('td[data-key="totalMs"]').innerText()).toBe(formatMs(pkg.totalMs));
       }
 
-      const names = ['Retained heap by import chain', 'Load time by import chain (self)', 'Load timeline'];
-      for (const [i, name] of names.entries()) {
-        await page.click(`#tabs a[data-view="flame-${i}"]`);
-        await page.frameLocator(`iframe[data-view="flame-${i}"]`).getByText(name).first().waitFor({ timeout: 30_000 });
-        await page.waitForTimeout(500);
-        await page.screenshot({ path: artifact(`export-flame-${i}.png`) });
-      }
-      const { table } = await openSandwich(page, 1, names[1]!);
+      await screenshotFlameTabs(page, 'export-flame');
+      const { table } = await openSandwich(page, 1, PROFILE_NAMES[1]!);
       await page.screenshot({ path: artifact('export-sandwich-load-time.png') });
       const slowest = [...report.modules].sort((a, b) => b.selfMs - a.selfMs).slice(0, 3);
       for (const m of slowest) expect(table).toContain(m.name);

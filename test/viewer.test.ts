@@ -14,7 +14,7 @@ import { formatBytes, formatMs } from '../src/analysis/names.js';
 import { run } from '../src/cli/main.js';
 import type { Report } from '../src/report/format.js';
 import { runCli } from './helpers/run.js';
-import { artifact, hasChromium, launchBrowser, openSandwich, startView, waitForViewer, type Browser, type ViewProcess } from './helpers/viewer-browser.js';
+import { artifact, hasChromium, launchBrowser, openSandwich, PROFILE_NAMES, screenshotFlameTabs, startView, waitForViewer, type Browser, type ViewProcess } from './helpers/viewer-browser.js';
 
 let out: string;
 let reportFile: string;
@@ -273,14 +273,8 @@ describe.skipIf(!hasChromium)('in chromium', () => {
   it('speedscope loads our profile in each tab; its sandwich view lists our frames', async () => {
     const { page } = browser;
     const heaviest = packages.slice(0, 3).map((p) => report.modules[p.firstModule]!.name);
-    const names = ['Retained heap by import chain', 'Load time by import chain (self)', 'Load timeline'];
-    for (const [i, name] of names.entries()) {
-      await page.click(`#tabs a[data-view="flame-${i}"]`);
-      await page.frameLocator(`iframe[data-view="flame-${i}"]`).getByText(name).first().waitFor({ timeout: 30_000 });
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: artifact(`view-flame-${i}.png`) });
-    }
-    const { table } = await openSandwich(page, 0, names[0]!);
+    await screenshotFlameTabs(page, 'view-flame');
+    const { table } = await openSandwich(page, 0, PROFILE_NAMES[0]!);
     await page.screenshot({ path: artifact('view-sandwich.png') });
     for (const frame of ['./examples/express-server/server.js', ...heaviest]) expect(table).toContain(frame);
     // One click back to the summary, and the table is still there.

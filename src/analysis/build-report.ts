@@ -168,7 +168,7 @@ export function buildReport(
   }
 
   // ---- the whole import graph: what not loading a module at start-up would save -------------
-  const imports = importEdges(raw, parentOf, recording);
+  const imports = importEdges(raw, indexOf, parentOf, recording);
   const roots = parentOf.flatMap((p, i) => (p === null ? [i] : []));
   const exclusive = exclusiveBytes(imports, roots, selfBytes);
 

@@ -10,11 +10,15 @@ import type { Recording } from '../recording/format.js';
 import type { RawModule } from './list-modules.js';
 
 /**
- * Out-edges by module index, sorted and without duplicates: the first-load tree, the ESM import edges,
+ * Out-edges by module index (`indexOf`: module key -> index), sorted and without duplicates: the first-load tree, the ESM import edges,
  * and the CommonJS and builtin edges the agent read at the end (recording.imports).
  */
-export function importEdges(raw: readonly RawModule[], parentOf: readonly (number | null)[], recording: Recording): number[][] {
-  const indexOf = new Map<string, number>(raw.map((m, i) => [m.key, i]));
+export function importEdges(
+  raw: readonly RawModule[],
+  indexOf: ReadonlyMap<string, number>,
+  parentOf: readonly (number | null)[],
+  recording: Recording,
+): number[][] {
   const out = raw.map(() => new Set<number>());
   const add = (from: number | undefined, to: number | undefined): void => {
     if (from !== undefined && to !== undefined && from !== to) out[from]!.add(to);

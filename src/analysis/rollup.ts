@@ -125,10 +125,10 @@ export interface DeferCandidate {
 /**
  * The packages the app's own code imports directly (what its author can defer), by what deferring each
  * would take out of start-up, most first. Uses the import graph (modules' `imports`), or the first-load
- * tree in reports written before it.
+ * tree in reports written before it. `packages`: summarizePackages(report), when the caller has it.
  */
-export function deferCandidates(report: Report): DeferCandidate[] {
-  const rows = new Map(summarizePackages(report).map((row) => [row.id, row]));
+export function deferCandidates(report: Report, packages: PackageRow[] = summarizePackages(report)): DeferCandidate[] {
+  const rows = new Map(packages.map((row) => [row.id, row]));
   const importers = new Map<string, Set<number>>();
   const children = (m: ReportModule): readonly number[] =>
     m.imports ?? report.modules.filter((c) => c.parent === m.id).map((c) => c.id);

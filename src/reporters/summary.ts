@@ -80,7 +80,7 @@ export function formatSummary(
   };
   section(
     'Defer candidates: what your own imports would take out of start-up if deferred',
-    deferCandidates(report)
+    deferCandidates(report, packages)
       .slice(0, top)
       .filter((c) => c.saves > 0)
       .map((c, i) => [

@@ -65,6 +65,19 @@ export async function waitForViewer(page: Page): Promise<number> {
   return page.evaluate(() => (window as unknown as { __importcost: { renderMs: number } }).__importcost.renderMs);
 }
 
+/** speedscope's three profiles of ours, in tab order. */
+export const PROFILE_NAMES = ['Retained heap by import chain', 'Load time by import chain (self)', 'Load timeline'];
+
+/** Open each flamegraph tab, wait for speedscope to show its profile, and screenshot it as `<prefix>-<i>.png`. */
+export async function screenshotFlameTabs(page: Page, prefix: string): Promise<void> {
+  for (const [i, name] of PROFILE_NAMES.entries()) {
+    await page.click(`#tabs a[data-view="flame-${i}"]`);
+    await page.frameLocator(`iframe[data-view="flame-${i}"]`).getByText(name).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: artifact(`${prefix}-${i}.png`) });
+  }
+}
+
 /**
  * Open flamegraph tab `index`, wait for speedscope to show the profile named `profileName`, switch to
  * its sandwich view and return the text of its table.
