@@ -11,7 +11,7 @@
  * Samples with none of these are Node's ESM loader (source decoding and compiling: shared out among ESM
  * modules by source size in build-report.ts), program code outside any load, or runtime internals.
  */
-import type { V8CallFrame, V8SamplingNode } from '../recording/format.js';
+import { FLAT_NODE_FIELDS, type FlatSamplingProfile, type V8SamplingProfile } from '../recording/format.js';
 
 export interface AttributionIndex {
   trampolinePrefix: string;
@@ -74,32 +74,58 @@ const LOADER_POOL_BY_FUNCTION: Record<string, keyof LoaderPools> = {
 
 type LoaderState = keyof LoaderPools | null;
 
-function identify(frame: V8CallFrame, index: AttributionIndex): Owner | undefined {
-  const url = frame.url;
+function identify(url: string, functionName: string, line: number, column: number, index: AttributionIndex): Owner | undefined {
   if (url === '') return undefined;
   if (url.startsWith(index.trampolinePrefix)) {
     const owner = index.byCjsId.get(Number(url.slice(index.trampolinePrefix.length)));
     return owner ?? undefined;
   }
-  if (frame.functionName === '' && frame.lineNumber === 0 && frame.columnNumber === 0) {
+  if (functionName === '' && line === 0 && column === 0) {
     const owner = index.byEsmUrl.get(url);
     if (owner !== undefined) return owner;
   }
   for (const prefix of index.agentPrefixes) {
     if (!url.startsWith(prefix)) continue;
     // V8 builds the profile while still sampling, so reading it (0.5 MB measured) shows up in it.
-    if (frame.functionName === 'finish') return 'readout';
-    return AGENT_PASS_THROUGH.has(frame.functionName) ? undefined : 'agent';
+    if (functionName === 'finish') return 'readout';
+    return AGENT_PASS_THROUGH.has(functionName) ? undefined : 'agent';
   }
   return undefined;
 }
 
+/** A profile as a tree (older recordings) in the flat form the agent writes now. */
+export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): FlatSamplingProfile {
+  if ('format' in profile) return profile;
+  const flat: FlatSamplingProfile = { format: 'flat', urls: [], names: [], nodes: [], samples: profile.samples.length };
+  const urlIndex = new Map<string, number>();
+  const nameIndex = new Map<string, number>();
+  const indexOf = (table: string[], index: Map<string, number>, key: string): number => {
+    if (!index.has(key)) index.set(key, table.push(key) - 1);
+    return index.get(key)!;
+  };
+  const pending: [V8SamplingProfile['head'], number][] = [[profile.head, -1]];
+  while (pending.length > 0) {
+    const [node, parent] = pending.pop()!;
+    const at = flat.nodes.length / FLAT_NODE_FIELDS;
+    const { url, functionName, lineNumber, columnNumber } = node.callFrame;
+    flat.nodes.push(parent, indexOf(flat.urls, urlIndex, url), indexOf(flat.names, nameIndex, functionName), lineNumber, columnNumber, node.selfSize);
+    for (const child of node.children) pending.push([child, at]);
+  }
+  return flat;
+}
+
+/** Owner codes per node in attributeHeap: a module index (>= 0), or one of these. */
+const NO_OWNER = -1;
+const AGENT = -2;
+const READOUT = -3;
+const LOADER_STATES: LoaderState[] = [null, 'source', 'builtin', 'cjs', 'other'];
+
 export function attributeHeap(
-  head: V8SamplingNode,
+  profile: FlatSamplingProfile | V8SamplingProfile,
   moduleCount: number,
   index: AttributionIndex,
-  samples: number,
 ): HeapAttribution {
+  const { urls, names, nodes, samples } = flatProfile(profile);
   const result: HeapAttribution = {
     moduleBytes: new Float64Array(moduleCount),
     agentBytes: 0,
@@ -109,24 +135,31 @@ export function attributeHeap(
     sampledBytes: 0,
     samples,
   };
-  // Iterative walk: stacks can be deep, and a profile can have hundreds of thousands of nodes.
-  const stack: { node: V8SamplingNode; owner: Owner; loader: LoaderState; user: boolean }[] = [
-    { node: head, owner: null, loader: null, user: false },
-  ];
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    const frame = item.node.callFrame;
-    const found = item.owner === 'readout' ? undefined : identify(frame, index);
-    let owner = found === undefined ? item.owner : found;
-    if (owner === null) owner = index.byBuiltin.get(frame.url) ?? null;
-    if (owner === null && frame.url === HOOKS_PROXY_URL) owner = 'agent';
-    let loader = item.loader;
+  // What each node passes on to its children (every parent comes before its children).
+  const count = nodes.length / FLAT_NODE_FIELDS;
+  const owners = new Int32Array(count);
+  const loaders = new Uint8Array(count);
+  const users = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = i * FLAT_NODE_FIELDS;
+    const parent = nodes[at]!;
+    const url = urls[nodes[at + 1]!]!;
+    const functionName = names[nodes[at + 2]!]!;
+    const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
+    const found = inherited === 'readout' ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
+    let owner = found === undefined ? inherited : found;
+    if (owner === null) owner = index.byBuiltin.get(url) ?? null;
+    if (owner === null && url === HOOKS_PROXY_URL) owner = 'agent';
+    let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
     // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
     // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
-    if (frame.url === 'node:internal/encoding') loader = 'source';
-    else if (LOADER_URL.test(frame.url)) loader = LOADER_POOL_BY_FUNCTION[frame.functionName] ?? loader ?? 'other';
-    const user = item.user || (frame.url !== '' && !frame.url.startsWith('node:'));
-    const bytes = item.node.selfSize;
+    if (url === 'node:internal/encoding') loader = 'source';
+    else if (LOADER_URL.test(url)) loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
+    const user = (parent >= 0 && users[parent] === 1) || (url !== '' && !url.startsWith('node:'));
+    owners[i] = owner === null ? NO_OWNER : owner === 'agent' ? AGENT : owner === 'readout' ? READOUT : owner;
+    loaders[i] = LOADER_STATES.indexOf(loader);
+    users[i] = user ? 1 : 0;
+    const bytes = nodes[at + 5]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
       if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
@@ -135,9 +168,12 @@ export function attributeHeap(
       else if (user) result.afterStartupBytes += bytes;
       else result.runtimeBytes += bytes;
     }
-    for (const child of item.node.children) stack.push({ node: child, owner, loader, user });
   }
   return result;
+}
+
+function ownerOf(code: number): Owner {
+  return code >= 0 ? code : code === AGENT ? 'agent' : code === READOUT ? 'readout' : null;
 }
 
 /**

@@ -85,7 +85,7 @@ export function buildReport(
   }
   const profile = recording.profile;
   const heap = profile
-    ? attributeHeap(profile.head, raw.length, index, profile.samples.length)
+    ? attributeHeap(profile, raw.length, index)
     : null;
   const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
   const estimatedBytes = raw.map(() => 0);
