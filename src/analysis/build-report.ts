@@ -262,6 +262,14 @@ export function buildReport(
   return deepFreeze(report);
 }
 
+/**
+ * The report with the exit the caller saw (the CLI builds it while the target is still exiting): a new
+ * frozen report sharing everything else.
+ */
+export function withExit(report: Report, exit: { exitCode: number | null; signal: string | null }): Report {
+  return deepFreeze({ ...report, stop: { ...report.stop, exitCode: exit.exitCode, signal: exit.signal } });
+}
+
 function siteOf(m: RawModule, parent: RawModule | null, facts: FileFacts): ImportSite | null {
   if (parent && m.specifier !== null) return facts.sites[`${parent.key}\n${m.specifier}`] ?? null;
   return null;

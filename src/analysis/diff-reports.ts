@@ -3,6 +3,7 @@
  * that brings them in), grown, shrunk, no longer loaded; sorted by bytes. Pure.
  */
 import type { ImportSite, Report } from '../report/format.js';
+import { DEFAULT_MIN_BYTES } from './diff-defaults.js';
 import { offenderOf, startupMetrics, type StartupMetrics } from './offender.js';
 import { summarizePackages, type PackageRow } from './rollup.js';
 
@@ -48,7 +49,7 @@ export interface DiffOptions {
   minBytes?: number;
 }
 
-export const DEFAULT_MIN_BYTES = 10_000;
+export { DEFAULT_MIN_BYTES };
 
 interface Group {
   rows: PackageRow[];

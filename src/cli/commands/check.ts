@@ -3,11 +3,9 @@
  * stored baseline). Exit 0 when every budget holds, 1 when one fails, 2 on a usage or config error.
  */
 import { type Command, Option } from 'commander';
-import { check } from '../../budgets/run-check.js';
 import { parseIncrease, parseMaxIncrease, type MaxIncrease } from '../../budgets/config.js';
 import { isImportcostError } from '../../errors.js';
-import { formatCheck, formatCheckMarkdown, type CheckFormat } from '../../reporters/check.js';
-import { appendStepSummary, formatAnnotations, isGitHubActions } from '../../reporters/github.js';
+import type { CheckFormat } from '../../reporters/check.js';
 import type { Io } from '../io.js';
 import { invalid, parsePositive, parseUntil } from '../parse.js';
 
@@ -45,6 +43,12 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--node <path>', 'node binary to run the entry with')
     .option('-q, --quiet', 'no progress messages')
     .action(async (entry: string | undefined, opts) => {
+      // Loaded here, not at start: the CLI starts the target sooner (see profile.ts).
+      const [{ check }, { formatCheck, formatCheckMarkdown }, { appendStepSummary, formatAnnotations, isGitHubActions }] = await Promise.all([
+        import('../../budgets/run-check.js'),
+        import('../../reporters/check.js'),
+        import('../../reporters/github.js'),
+      ]);
       const result = await check({
         cwd: io.cwd,
         env: io.env,

@@ -1,8 +1,6 @@
 /** `importcost diff base head`: what grew, shrank, and newly loads at start-up between two reports. */
 import { type Command, Option } from 'commander';
-import { diffReports, DEFAULT_MIN_BYTES } from '../../analysis/diff-reports.js';
-import { readReport } from '../../report/read-report.js';
-import { formatDiffMarkdown, formatDiffText } from '../../reporters/diff.js';
+import { DEFAULT_MIN_BYTES } from '../../analysis/diff-defaults.js';
 import type { Io } from '../io.js';
 import { resolve } from 'node:path';
 import { invalid, parsePositive } from '../parse.js';
@@ -22,7 +20,12 @@ export function registerDiff(program: Command, io: Io, setExit: (code: number) =
         .default(DEFAULT_MIN_BYTES, '10 kB')
         .argParser((v) => parseSize(v) ?? invalid(`expected a size such as 10kB, got "${v}"`)),
     )
-    .action((base: string, head: string, opts) => {
+    .action(async (base: string, head: string, opts) => {
+      const [{ diffReports }, { readReport }, { formatDiffMarkdown, formatDiffText }] = await Promise.all([
+        import('../../analysis/diff-reports.js'),
+        import('../../report/read-report.js'),
+        import('../../reporters/diff.js'),
+      ]);
       const diff = diffReports(readReport(resolve(io.cwd, base)), readReport(resolve(io.cwd, head)), { minBytes: opts.minBytes });
       const format = opts.json ? 'json' : opts.format;
       if (format === 'json') io.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);

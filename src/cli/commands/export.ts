@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { outputError, usageError } from '../../errors.js';
-import { loadViewerInput } from '../../viewer/load-input.js';
-import { renderViewerPage } from '../../viewer/render-page.js';
 import type { Io } from '../io.js';
 import { displayPath } from './view.js';
 
@@ -14,8 +12,9 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
     .description('write a report in another form: --html, one file with the summary and flamegraphs that opens with no server')
     .argument('<file>', 'the <name>.importcost.json that profile wrote (or its .speedscope.json)')
     .option('--html <out>', 'write a self-contained HTML page to <out>')
-    .action((file: string, opts: { html?: string }) => {
+    .action(async (file: string, opts: { html?: string }) => {
       if (!opts.html) throw usageError('export needs a format', 'importcost export --html report.html <name>.importcost.json');
+      const [{ loadViewerInput }, { renderViewerPage }] = await Promise.all([import('../../viewer/load-input.js'), import('../../viewer/render-page.js')]);
       const input = loadViewerInput(resolve(io.cwd, file), displayPath(io.cwd, file));
       const html = renderViewerPage(input, 'inline');
       const out = resolve(io.cwd, opts.html);

@@ -1,9 +1,6 @@
 /** `importcost view <file>`: serve the summary page and speedscope on 127.0.0.1 until Ctrl-C. */
 import { type Command, Option } from 'commander';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { loadViewerInput } from '../../viewer/load-input.js';
-import { openBrowser } from '../../viewer/open-browser.js';
-import { serveViewer } from '../../viewer/serve-viewer.js';
 import type { Io } from '../io.js';
 import { invalid } from '../parse.js';
 
@@ -32,6 +29,11 @@ export function registerView(program: Command, io: Io, setExit: (code: number) =
  * Also used by `profile --open`.
  */
 export async function viewUntilInterrupted(io: Io, file: string, opts: { port?: number; open: boolean }): Promise<void> {
+  const [{ loadViewerInput }, { serveViewer }, { openBrowser }] = await Promise.all([
+    import('../../viewer/load-input.js'),
+    import('../../viewer/serve-viewer.js'),
+    import('../../viewer/open-browser.js'),
+  ]);
   const input = loadViewerInput(resolve(io.cwd, file), displayPath(io.cwd, file));
   const server = await serveViewer(input, { port: opts.port });
   io.stdout.write(`importcost: viewing ${input.source} at ${server.url}  (Ctrl-C to stop)\n`);
