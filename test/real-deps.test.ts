@@ -119,7 +119,10 @@ describe('real dependencies against the GC-delta ground truth', () => {
       console.log(`defer ${row.name}: saves ${saves} vs ground truth ${truth} (${((100 * (saves - truth)) / truth).toFixed(1)}%), inclusive ${row.totalBytes}`);
       expect(Math.abs(saves - truth), `${row.name}: saves ${saves} vs ${truth}`).toBeLessThanOrEqual(Math.max(400_000, 0.35 * truth));
       expect(saves).toBeLessThanOrEqual(row.totalBytes);
-      if (row.totalBytes - truth > 200_000) expect(Math.abs(saves - truth)).toBeLessThan(row.totalBytes - truth);
+      // Where the graph finds modules the package shares (over 200 kB), deferral must come nearer to the
+      // truth than inclusive bytes. (client-s3 shares none: its savings are its inclusive bytes, and both
+      // carry the same sampling error, +3..+7%.)
+      if (row.totalBytes - saves > 200_000) expect(Math.abs(saves - truth)).toBeLessThan(Math.abs(row.totalBytes - truth));
     }
   });
 

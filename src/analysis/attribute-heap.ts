@@ -2,7 +2,8 @@
  * Charge every sampled, still-alive allocation to the module load that made it. Pure.
  *
  * The innermost frame on a sample's stack that names a load decides:
- * - a trampoline frame `importcost-load:<id>` (one per first CommonJS/builtin/JSON/addon load);
+ * - a trampoline frame (one per first CommonJS/builtin/JSON/addon load): `importcost-load:<batch>` at
+ *   line `id % batch size`, or `importcost-load:<id>` in recordings from before trampolines were batched;
  * - an ESM module's top-level frame (its file:// url, empty name, line 0, column 0). Importers are not on
  *   the stack when an ESM body runs, so the chain comes from the import graph instead;
  * - the agent's own frames (its bookkeeping), which form the `agent` bucket.
@@ -15,6 +16,8 @@ import { FLAT_NODE_FIELDS, type FlatSamplingProfile, type V8SamplingProfile } fr
 
 export interface AttributionIndex {
   trampolinePrefix: string;
+  /** Trampolines per script (Recording.trampolineBatch), or 0: one script per load. */
+  trampolineBatch: number;
   /** CJS load id -> module index. */
   byCjsId: Map<number, number>;
   /** ESM module url -> module index. */
@@ -77,7 +80,8 @@ type LoaderState = keyof LoaderPools | null;
 function identify(url: string, functionName: string, line: number, column: number, index: AttributionIndex): Owner | undefined {
   if (url === '') return undefined;
   if (url.startsWith(index.trampolinePrefix)) {
-    const owner = index.byCjsId.get(Number(url.slice(index.trampolinePrefix.length)));
+    const script = Number(url.slice(index.trampolinePrefix.length));
+    const owner = index.byCjsId.get(index.trampolineBatch > 0 ? script * index.trampolineBatch + line : script);
     return owner ?? undefined;
   }
   if (functionName === '' && line === 0 && column === 0) {

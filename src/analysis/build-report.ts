@@ -69,6 +69,7 @@ export function buildReport(
   // ---- heap ------------------------------------------------------------------------------
   const index: AttributionIndex = {
     trampolinePrefix: recording.trampolinePrefix,
+    trampolineBatch: recording.trampolineBatch ?? 0,
     byCjsId: new Map(),
     byEsmUrl: new Map(),
     byBuiltin: new Map(),

@@ -104,6 +104,12 @@ export interface Recording {
   exact: boolean;
   /** Prefix of the trampoline frames' url; the rest is the CJS load id. */
   trampolinePrefix: string;
+  /**
+   * Trampolines per compiled script: load `batch * trampolineBatch + line` runs through the function on
+   * (0-based) line `line` of the script named `<trampolinePrefix><batch>`. Absent (older recordings): one
+   * script per load, named `<trampolinePrefix><load id>`.
+   */
+  trampolineBatch?: number;
   /** The url of the agent's own frames (its allocations form the `agent` bucket). */
   agentUrl: string;
   stop: { reason: StopReason; atMs: number; exitCode: number | null; error: string | null };
