@@ -144,22 +144,31 @@ export function attributeHeap(
   const owners = new Int32Array(count);
   const loaders = new Uint8Array(count);
   const users = new Uint8Array(count);
+  // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
+  const byUrl = urls.map((url) => ({
+    // Only these urls can name an owner (identify() is undefined for every other).
+    named: url.startsWith(index.trampolinePrefix) || index.byEsmUrl.has(url) || index.agentPrefixes.some((p) => url.startsWith(p)),
+    builtin: index.byBuiltin.get(url) ?? null,
+    loader: url === 'node:internal/encoding' ? ('source' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
+    user: url !== '' && !url.startsWith('node:'),
+  }));
   for (let i = 0; i < count; i++) {
     const at = i * FLAT_NODE_FIELDS;
     const parent = nodes[at]!;
     const url = urls[nodes[at + 1]!]!;
+    const facts = byUrl[nodes[at + 1]!]!;
     const functionName = names[nodes[at + 2]!]!;
     const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
-    const found = inherited === 'readout' ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
+    const found = inherited === 'readout' || !facts.named ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
     let owner = found === undefined ? inherited : found;
-    if (owner === null) owner = index.byBuiltin.get(url) ?? null;
+    if (owner === null) owner = facts.builtin;
     if (owner === null && url === HOOKS_PROXY_URL) owner = 'agent';
     let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
     // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
     // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
-    if (url === 'node:internal/encoding') loader = 'source';
-    else if (LOADER_URL.test(url)) loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
-    const user = (parent >= 0 && users[parent] === 1) || (url !== '' && !url.startsWith('node:'));
+    if (facts.loader === 'source') loader = 'source';
+    else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
+    const user = (parent >= 0 && users[parent] === 1) || facts.user;
     owners[i] = owner === null ? NO_OWNER : owner === 'agent' ? AGENT : owner === 'readout' ? READOUT : owner;
     loaders[i] = LOADER_STATES.indexOf(loader);
     users[i] = user ? 1 : 0;

@@ -3,7 +3,7 @@
  * loads, keyed by path. Pure: takes the recording, returns data.
  */
 import { fileURLToPath } from 'node:url';
-import type { Recording } from '../recording/format.js';
+import type { RecordingModules } from '../recording/format.js';
 import type { ModuleKind } from '../report/format.js';
 
 export interface RawModule {
@@ -49,7 +49,7 @@ function kindOf(key: string, format: string | null | undefined): ModuleKind {
   return 'cjs';
 }
 
-export function listModules(recording: Recording): RawModule[] {
+export function listModules(recording: RecordingModules): RawModule[] {
   const byKey = new Map<string, RawModule>();
   const cjsKeys: string[] = [];
   for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes, parentFile, exactBytes] of recording.cjs) {

@@ -3,13 +3,14 @@
  * goes to the `onProgress` callback, results are returned, failures are thrown as ImportcostError.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outputError, targetError, usageError } from '../errors.js';
-import type { Recording } from '../recording/format.js';
+import type { FileFacts } from '../analysis/build-report.js';
+import type { Recording, RecordingModules } from '../recording/format.js';
 import { RECORDING_SCHEMA } from '../recording/format.js';
 import type { Report } from '../report/format.js';
 import { DEFAULTS } from './defaults.js';
@@ -144,9 +145,11 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
   const work = mkdtempSync(join(tmpdir(), 'importcost-'));
   const recordingPath = join(work, 'recording.json');
+  const modulesPath = join(work, 'recording.modules.json');
   const until = options.until ?? 'auto';
   const config = {
     recording: recordingPath,
+    modules: modulesPath,
     sampleInterval: options.sampleInterval ?? DEFAULTS.sampleInterval,
     deterministic: (options.sampling ?? DEFAULTS.sampling) === 'deterministic',
     exact: options.exact ?? false,
@@ -162,17 +165,29 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   // The agent goes first, so its hooks see the user's own --require and --import modules load too.
   const args = ['--require', AGENT_PATH, ...target.nodeArgs, target.entry!, ...target.args];
   options.onProgress?.(`profiling ${[target.entry, ...target.args].join(' ')} (until ${until})`);
-  // Once the agent says it is done, the recording is complete on disk (written, then renamed, then
-  // announced): the report and the flamegraph are built while the target is still exiting (25 ms for the
-  // bench's 200 MB heap, longer when it is stopped with SIGTERM), and take the exit as the target ends.
-  // Anything that fails here is simply redone after the target has ended.
+  // The agent writes the recording in two parts, each written, then renamed, then announced on fd 3:
+  // "modules" (everything but the heap: the files it names are read while the agent reads the profile,
+  // about 100 ms on the bench's 2,187-module app), then "done" (the heap). The report and the flamegraph
+  // are built while the target is still exiting (25 ms for the bench's 200 MB heap, longer when it is
+  // stopped with SIGTERM), and take the exit as the target ends. Anything that fails early is simply
+  // redone after the target has ended.
   const files = { report: join(out, `${name}.importcost.json`), speedscope: join(out, `${name}.speedscope.json`) };
-  const buildAll = (analysis: Analysis, recording: Recording, exit?: Exit): Report => {
-    if (recording.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${recording.schema}, expected ${RECORDING_SCHEMA}`);
-    const report = analysis.buildReport(recording, analysis.gatherFileFacts, { importcost: IMPORTCOST_VERSION, command: options.command, exit });
+  const readRecording = (modules?: RecordingModules): Recording => {
+    const rest = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
+    if (rest.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${rest.schema}, expected ${RECORDING_SCHEMA}`);
+    if (rest.cjs) return rest;
+    return { ...(modules ?? (JSON.parse(readFileSync(modulesPath, 'utf8')) as RecordingModules)), ...rest };
+  };
+  const buildAll = (analysis: Analysis, recording: Recording, facts: FileFacts | null, exit?: Exit): Report => {
+    const report = analysis.buildReport(recording, facts ? () => facts : analysis.gatherFileFacts, {
+      importcost: IMPORTCOST_VERSION,
+      command: options.command,
+      exit,
+    });
     writeFileSync(files.speedscope, JSON.stringify(analysis.exportSpeedscope(report, name)));
     return report;
   };
+  let first: Promise<{ modules: RecordingModules; facts: FileFacts } | null> = Promise.resolve(null);
   let early: Promise<Report | null> = Promise.resolve(null);
   try {
     // The target starts first and the analysis's modules load while it runs: the whole command's wall
@@ -184,8 +199,18 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       stdio: options.stdio ?? 'inherit',
       forwardSignals: options.forwardSignals ?? false,
       graceMs: DEFAULTS.graceMs,
+      onModules: () => {
+        first = analysis
+          .then((loaded) => {
+            const modules = JSON.parse(readFileSync(modulesPath, 'utf8')) as RecordingModules;
+            return { modules, facts: loaded.gatherFileFacts(loaded.listModules(modules)) };
+          })
+          .catch(() => null);
+      },
       onDone: () => {
-        early = analysis.then((loaded) => buildAll(loaded, JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording)).catch(() => null);
+        early = Promise.all([analysis, first])
+          .then(([loaded, pre]) => buildAll(loaded, readRecording(pre?.modules), pre?.facts ?? null))
+          .catch(() => null);
       },
     });
     // (Handled below; this only keeps a failed spawn from counting as unhandled while the modules load.)
@@ -200,12 +225,12 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
         ended.signal === 'SIGKILL' ? 'SIGKILL cannot be caught; if it ran out of memory, raise its limit' : 'check that it runs with plain node',
       );
     }
-    if (env.IMPORTCOST_KEEP_RECORDING) copyFileSync(recordingPath, env.IMPORTCOST_KEEP_RECORDING);
+    if (env.IMPORTCOST_KEEP_RECORDING) writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(readRecording()));
     const exit = { exitCode: ended.code, signal: ended.signal };
     const prepared = await early;
     const report = prepared
       ? loaded.withExit(prepared, exit)
-      : buildAll(loaded, JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording, exit);
+      : buildAll(loaded, readRecording(), null, exit);
     writeFileSync(files.report, `${JSON.stringify(report, null, 1)}\n`);
     return { report, files, exitCode: exitCodeFor(report.stop.reason, ended) };
   } finally {
@@ -218,17 +243,19 @@ type Exit = { exitCode: number | null; signal: string | null };
 interface Analysis {
   buildReport: typeof import('../analysis/build-report.js').buildReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
+  listModules: typeof import('../analysis/list-modules.js').listModules;
   gatherFileFacts: typeof import('./file-facts.js').gatherFileFacts;
   exportSpeedscope: typeof import('../exporters/speedscope.js').exportSpeedscope;
 }
 
 async function loadAnalysis(): Promise<Analysis> {
-  const [{ buildReport, withExit }, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
+  const [{ buildReport, withExit }, { listModules }, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
     import('../analysis/build-report.js'),
+    import('../analysis/list-modules.js'),
     import('./file-facts.js'),
     import('../exporters/speedscope.js'),
   ]);
-  return { buildReport, withExit, gatherFileFacts, exportSpeedscope };
+  return { buildReport, withExit, listModules, gatherFileFacts, exportSpeedscope };
 }
 
 /** The target's own exit code when it ended by itself; 0 when importcost stopped it after start-up. */
@@ -259,6 +286,8 @@ interface RunOptions {
   stdio: 'inherit' | 'ignore';
   forwardSignals: boolean;
   graceMs: number;
+  /** Called once, when the agent announces the first part of the recording (everything but the heap). */
+  onModules?: () => void;
   /** Called once, when the agent announces that the recording is on disk (the target may still be exiting). */
   onDone?: () => void;
 }
@@ -280,12 +309,17 @@ function runTarget(node: string, args: string[], options: RunOptions): Promise<{
     let killTimer: NodeJS.Timeout | undefined;
     const control = child.stdio[3] as NodeJS.ReadableStream | null;
     let announced = false;
+    let modulesAnnounced = false;
     control?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       if (/done (listening|idle|timeout)/.test(text) && child.exitCode === null) {
         child.kill('SIGTERM');
         killTimer = setTimeout(() => child.kill('SIGKILL'), options.graceMs);
         killTimer.unref();
+      }
+      if (!modulesAnnounced && /^modules$/m.test(text)) {
+        modulesAnnounced = true;
+        options.onModules?.();
       }
       if (!announced && /done /.test(text)) {
         announced = true;

@@ -104,7 +104,7 @@ function variants() {
     env: (work, n) => ({
       // The configuration run-profile.ts hands the agent; fd -1: no CLI is listening.
       IMPORTCOST_AGENT: JSON.stringify({
-        recording: join(work, `agent-${n}.recording.json`), sampleInterval: interval, deterministic: DEFAULTS.sampling === 'deterministic',
+        recording: join(work, `agent-${n}.recording.json`), modules: join(work, `agent-${n}.modules.json`), sampleInterval: interval, deterministic: DEFAULTS.sampling === 'deterministic',
         stackDepth: DEFAULTS.stackDepth, sampler: 'inspector', v8ProfilerDir: null, until: 'exit',
         settleMs: DEFAULTS.settleMs, idleMs: DEFAULTS.idleMs, timeoutMs: DEFAULTS.timeoutMs, fd: -1,
       }),
