@@ -2,7 +2,7 @@
  * recording + file facts -> the report, built once and frozen. Pure: every fact about files (packages,
  * source sizes, import sites) is gathered by the caller (src/profile/file-facts.ts) and passed in.
  */
-import type { Recording } from '../recording/format.js';
+import type { Recording, RecordingHeap, RecordingModules } from '../recording/format.js';
 import {
   REPORT_SCHEMA,
   type ImportSite,
@@ -53,6 +53,35 @@ export function buildReport(
   factsFor: (modules: readonly RawModule[]) => FileFacts,
   options: BuildOptions,
 ): Report {
+  return finishReport(prepareReport(recording, factsFor), recording, options);
+}
+
+/** Everything of the report that does not depend on the heap: modules, their tree, graph, names and times. */
+export interface PreparedReport {
+  recording: RecordingModules;
+  raw: RawModule[];
+  facts: FileFacts;
+  indexOf: Map<string, number>;
+  parentOf: (number | null)[];
+  children: number[][];
+  index: AttributionIndex;
+  imports: number[][];
+  roots: number[];
+  /** Per module: its code-space growth less that of the CJS loads nested in it. */
+  unsampledBytes: number[];
+  selfMs: number[];
+  totalMs: number[];
+  /** Per module: the report's fields that do not depend on the heap. */
+  names: string[];
+  packages: (PackageFact | null)[];
+  sites: (ImportSite | null)[];
+}
+
+/**
+ * The part of buildReport that needs only the first part of the recording (the CLI runs it while the
+ * agent is still reading the profile).
+ */
+export function prepareReport(recording: RecordingModules, factsFor: (modules: readonly RawModule[]) => FileFacts): PreparedReport {
   const raw = listModules(recording);
   const facts = factsFor(raw);
   const indexOf = new Map<string, number>(raw.map((m, i) => [m.key, i]));
@@ -84,12 +113,6 @@ export function buildReport(
   for (const [id, path] of recording.cjs) {
     if (!index.byCjsId.has(id)) index.byCjsId.set(id, indexOf.get(path)!);
   }
-  const profile = recording.profile;
-  const heap = profile
-    ? attributeHeap(profile, raw.length, index)
-    : null;
-  const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
-  const estimatedBytes = raw.map(() => 0);
   // The sampler does not see V8's code spaces (nor, on V8 12+, its trusted spaces, which hold bytecode);
   // the agent measured their growth around each CJS load (exact), less the loads nested in it.
   const unsampledBytes = raw.map((m, i) => {
@@ -98,6 +121,47 @@ export function buildReport(
     for (const c of children[i]!) if (raw[c]!.cjsId >= 0) nested += raw[c]!.unsampledSpanBytes;
     return Math.max(0, m.unsampledSpanBytes - nested);
   });
+
+  // ---- time ------------------------------------------------------------------------------
+  // CJS loads nest on the stack: self = own span less the spans of the CJS loads nested in it.
+  // ESM loads do not nest; their span is fetching the source. Inclusive sums over the first-load tree.
+  const selfMs = raw.map((m, i) => {
+    let nested = 0;
+    if (m.cjsId >= 0) for (const c of children[i]!) if (raw[c]!.cjsId >= 0) nested += raw[c]!.spanMs;
+    return Math.max(0, m.spanMs - nested);
+  });
+  const totalMs = new Array<number>(raw.length).fill(0);
+  for (const i of postOrder(children, parentOf)) totalMs[i] = selfMs[i]! + children[i]!.reduce((sum, c) => sum + totalMs[c]!, 0);
+
+  // ---- the whole import graph, names, packages, import sites --------------------------------
+  const imports = importEdges(raw, indexOf, parentOf, recording);
+  const roots = parentOf.flatMap((p, i) => (p === null ? [i] : []));
+  /** Package roots already named bare (modules are in load order: the first entry gets the bare name). */
+  const enteredRoots = new Set<string>();
+  const packages = raw.map((m) => facts.packages[m.key] ?? null);
+  const names = raw.map((m, i) => {
+    const parent = parentOf[i]!;
+    const pkg = packages[i]!;
+    const parentPkg = parent === null ? null : packages[parent]!;
+    const firstEntry = pkg !== null && parentPkg?.root !== pkg.root && !enteredRoots.has(pkg.root);
+    if (firstEntry) enteredRoots.add(pkg.root);
+    return displayName(m.key, pkg, firstEntry, recording.cwd);
+  });
+  const sites = raw.map((m, i) => siteOf(m, parentOf[i] === null ? null : raw[parentOf[i]!]!, facts));
+  return { recording, raw, facts, indexOf, parentOf, children, index, imports, roots, unsampledBytes, selfMs, totalMs, names, packages, sites };
+}
+
+/** The report, from what prepareReport made and the second part of the recording (the heap). */
+export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, options: BuildOptions): Report {
+  const { raw, facts, parentOf, children, index, imports, roots, selfMs, totalMs } = prepared;
+  const recording = { ...prepared.recording, ...heapPart };
+  const profile = recording.profile;
+  const heap = profile
+    ? attributeHeap(profile, raw.length, index)
+    : null;
+  const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
+  const estimatedBytes = raw.map(() => 0);
+  const unsampledBytes = [...prepared.unsampledBytes];
   unsampledBytes.forEach((bytes, i) => (selfBytes[i]! += bytes));
   // ESM source text, compiled code and loader bookkeeping are allocated in Node's loader, with no module
   // frame on the stack. Each part is shared out by what it grows with (see LoaderPools): estimated.
@@ -153,42 +217,23 @@ export function buildReport(
     });
   }
 
-  // ---- time ------------------------------------------------------------------------------
-  // CJS loads nest on the stack: self = own span less the spans of the CJS loads nested in it.
-  // ESM loads do not nest; their span is fetching the source. Inclusive sums over the first-load tree.
-  const selfMs = raw.map((m, i) => {
-    let nested = 0;
-    if (m.cjsId >= 0) for (const c of children[i]!) if (raw[c]!.cjsId >= 0) nested += raw[c]!.spanMs;
-    return Math.max(0, m.spanMs - nested);
-  });
   const totalBytes = new Array<number>(raw.length).fill(0);
-  const totalMs = new Array<number>(raw.length).fill(0);
-  for (const i of postOrder(children, parentOf)) {
-    totalBytes[i] = selfBytes[i]! + children[i]!.reduce((sum, c) => sum + totalBytes[c]!, 0);
-    totalMs[i] = selfMs[i]! + children[i]!.reduce((sum, c) => sum + totalMs[c]!, 0);
-  }
+  for (const i of postOrder(children, parentOf)) totalBytes[i] = selfBytes[i]! + children[i]!.reduce((sum, c) => sum + totalBytes[c]!, 0);
 
   // ---- the whole import graph: what not loading a module at start-up would save -------------
-  const imports = importEdges(raw, indexOf, parentOf, recording);
-  const roots = parentOf.flatMap((p, i) => (p === null ? [i] : []));
   const exclusive = exclusiveBytes(imports, roots, selfBytes);
 
   // ---- modules ---------------------------------------------------------------------------
-  /** Package roots already named bare (modules are in load order: the first entry gets the bare name). */
-  const enteredRoots = new Set<string>();
   const modules: ReportModule[] = raw.map((m, i) => {
     const parent = parentOf[i]!;
-    const pkg = facts.packages[m.key] ?? null;
-    const parentPkg = parent === null ? null : (facts.packages[raw[parent]!.key] ?? null);
-    const firstEntry = pkg !== null && parentPkg?.root !== pkg.root && !enteredRoots.has(pkg.root);
-    if (firstEntry) enteredRoots.add(pkg.root);
+    const pkg = prepared.packages[i]!;
     return {
       id: i,
       path: m.key,
       kind: m.kind,
       package: pkg ? { name: pkg.name, version: pkg.version } : null,
       parent,
-      site: siteOf(m, parent === null ? null : raw[parent]!, facts),
+      site: prepared.sites[i]!,
       selfBytes: selfBytes[i]!,
       totalBytes: totalBytes[i]!,
       exclusiveBytes: Math.round(exclusive[i]!),
@@ -196,7 +241,7 @@ export function buildReport(
       selfMs: round3(selfMs[i]!),
       totalMs: round3(totalMs[i]!),
       startMs: round3(m.startMs),
-      name: displayName(m.key, pkg, firstEntry, recording.cwd),
+      name: prepared.names[i]!,
       thirdParty: m.key.includes('/node_modules/'),
       ok: m.ok,
       estimatedBytes: estimatedBytes[i]!,

@@ -6,7 +6,7 @@
  * from elsewhere too and would load anyway. What deferring it actually saves is the bytes of the modules
  * that every import path from the entry reaches through it: the modules it dominates in the graph.
  */
-import type { Recording } from '../recording/format.js';
+import type { RecordingModules } from '../recording/format.js';
 import type { RawModule } from './list-modules.js';
 
 /**
@@ -17,7 +17,7 @@ export function importEdges(
   raw: readonly RawModule[],
   indexOf: ReadonlyMap<string, number>,
   parentOf: readonly (number | null)[],
-  recording: Recording,
+  recording: RecordingModules,
 ): number[][] {
   const out = raw.map(() => new Set<number>());
   const add = (from: number | undefined, to: number | undefined): void => {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outputError, targetError, usageError } from '../errors.js';
-import type { FileFacts } from '../analysis/build-report.js';
-import type { Recording, RecordingModules } from '../recording/format.js';
+import type { PreparedReport } from '../analysis/build-report.js';
+import type { Recording, RecordingHeap, RecordingModules } from '../recording/format.js';
 import { RECORDING_SCHEMA } from '../recording/format.js';
 import type { Report } from '../report/format.js';
 import { DEFAULTS } from './defaults.js';
@@ -166,28 +166,29 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const args = ['--require', AGENT_PATH, ...target.nodeArgs, target.entry!, ...target.args];
   options.onProgress?.(`profiling ${[target.entry, ...target.args].join(' ')} (until ${until})`);
   // The agent writes the recording in two parts, each written, then renamed, then announced on fd 3:
-  // "modules" (everything but the heap: the files it names are read while the agent reads the profile,
-  // about 100 ms on the bench's 2,187-module app), then "done" (the heap). The report and the flamegraph
+  // "modules" (everything but the heap), then "done" (the heap). What of the report does not need the heap
+  // (packages, import sites, names, the graph) is built while the agent reads the profile (about 100 ms
+  // on the bench's 2,187-module app); the rest once it is done. The report and the flamegraph
   // are built while the target is still exiting (25 ms for the bench's 200 MB heap, longer when it is
   // stopped with SIGTERM), and take the exit as the target ends. Anything that fails early is simply
   // redone after the target has ended.
   const files = { report: join(out, `${name}.importcost.json`), speedscope: join(out, `${name}.speedscope.json`) };
-  const readRecording = (modules?: RecordingModules): Recording => {
-    const rest = JSON.parse(readFileSync(recordingPath, 'utf8')) as Recording;
-    if (rest.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${rest.schema}, expected ${RECORDING_SCHEMA}`);
-    if (rest.cjs) return rest;
-    return { ...(modules ?? (JSON.parse(readFileSync(modulesPath, 'utf8')) as RecordingModules)), ...rest };
+  const readJson = <T>(file: string): T => {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as T & { schema: string };
+    if (value.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${value.schema}, expected ${RECORDING_SCHEMA}`);
+    return value;
   };
-  const buildAll = (analysis: Analysis, recording: Recording, facts: FileFacts | null, exit?: Exit): Report => {
-    const report = analysis.buildReport(recording, facts ? () => facts : analysis.gatherFileFacts, {
-      importcost: IMPORTCOST_VERSION,
-      command: options.command,
-      exit,
-    });
+  /** The whole recording: the second part, and the first when the agent wrote it on its own. */
+  const readRecording = (): Recording => {
+    const rest = readJson<Recording>(recordingPath);
+    return rest.cjs ? rest : { ...readJson<RecordingModules>(modulesPath), ...rest };
+  };
+  const buildAll = (analysis: Analysis, prepared: PreparedReport, rest: RecordingHeap, exit?: Exit): Report => {
+    const report = analysis.finishReport(prepared, rest, { importcost: IMPORTCOST_VERSION, command: options.command, exit });
     writeFileSync(files.speedscope, JSON.stringify(analysis.exportSpeedscope(report, name)));
     return report;
   };
-  let first: Promise<{ modules: RecordingModules; facts: FileFacts } | null> = Promise.resolve(null);
+  let first: Promise<PreparedReport | null> = Promise.resolve(null);
   let early: Promise<Report | null> = Promise.resolve(null);
   try {
     // The target starts first and the analysis's modules load while it runs: the whole command's wall
@@ -200,16 +201,14 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       forwardSignals: options.forwardSignals ?? false,
       graceMs: DEFAULTS.graceMs,
       onModules: () => {
-        first = analysis
-          .then((loaded) => {
-            const modules = JSON.parse(readFileSync(modulesPath, 'utf8')) as RecordingModules;
-            return { modules, facts: loaded.gatherFileFacts(loaded.listModules(modules)) };
-          })
-          .catch(() => null);
+        first = analysis.then((loaded) => loaded.prepareReport(readJson<RecordingModules>(modulesPath), loaded.gatherFileFacts)).catch(() => null);
       },
       onDone: () => {
         early = Promise.all([analysis, first])
-          .then(([loaded, pre]) => buildAll(loaded, readRecording(pre?.modules), pre?.facts ?? null))
+          .then(([loaded, prepared]) => {
+            const rest = readJson<Recording>(recordingPath);
+            return buildAll(loaded, prepared && !rest.cjs ? prepared : loaded.prepareReport(readRecording(), loaded.gatherFileFacts), rest);
+          })
           .catch(() => null);
       },
     });
@@ -227,10 +226,14 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     }
     if (env.IMPORTCOST_KEEP_RECORDING) writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(readRecording()));
     const exit = { exitCode: ended.code, signal: ended.signal };
-    const prepared = await early;
-    const report = prepared
-      ? loaded.withExit(prepared, exit)
-      : buildAll(loaded, readRecording(), null, exit);
+    const built = await early;
+    let report: Report;
+    if (built) {
+      report = loaded.withExit(built, exit);
+    } else {
+      const recording = readRecording();
+      report = buildAll(loaded, loaded.prepareReport(recording, loaded.gatherFileFacts), recording, exit);
+    }
     writeFileSync(files.report, `${JSON.stringify(report, null, 1)}\n`);
     return { report, files, exitCode: exitCodeFor(report.stop.reason, ended) };
   } finally {
@@ -241,21 +244,20 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 type Exit = { exitCode: number | null; signal: string | null };
 
 interface Analysis {
-  buildReport: typeof import('../analysis/build-report.js').buildReport;
+  prepareReport: typeof import('../analysis/build-report.js').prepareReport;
+  finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
-  listModules: typeof import('../analysis/list-modules.js').listModules;
   gatherFileFacts: typeof import('./file-facts.js').gatherFileFacts;
   exportSpeedscope: typeof import('../exporters/speedscope.js').exportSpeedscope;
 }
 
 async function loadAnalysis(): Promise<Analysis> {
-  const [{ buildReport, withExit }, { listModules }, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
+  const [{ prepareReport, finishReport, withExit }, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
     import('../analysis/build-report.js'),
-    import('../analysis/list-modules.js'),
     import('./file-facts.js'),
     import('../exporters/speedscope.js'),
   ]);
-  return { buildReport, withExit, listModules, gatherFileFacts, exportSpeedscope };
+  return { prepareReport, finishReport, withExit, gatherFileFacts, exportSpeedscope };
 }
 
 /** The target's own exit code when it ended by itself; 0 when importcost stopped it after start-up. */
