@@ -12,7 +12,7 @@ import {
   type ReportPackage,
 } from '../report/format.js';
 import { attributeHeap, shareByWeight, type AttributionIndex } from './attribute-heap.js';
-import { exclusiveBytes, importEdges } from './import-graph.js';
+import { dominatorTree, importEdges, sumDominated, type DominatorTree } from './import-graph.js';
 import { listModules, type RawModule } from './list-modules.js';
 import { displayName } from './names.js';
 
@@ -66,7 +66,7 @@ export interface PreparedReport {
   children: number[][];
   index: AttributionIndex;
   imports: number[][];
-  roots: number[];
+  dominators: DominatorTree;
   /** Per module: its code-space growth less that of the CJS loads nested in it. */
   unsampledBytes: number[];
   selfMs: number[];
@@ -135,7 +135,7 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
 
   // ---- the whole import graph, names, packages, import sites --------------------------------
   const imports = importEdges(raw, indexOf, parentOf, recording);
-  const roots = parentOf.flatMap((p, i) => (p === null ? [i] : []));
+  const dominators = dominatorTree(imports, parentOf.flatMap((p, i) => (p === null ? [i] : [])));
   /** Package roots already named bare (modules are in load order: the first entry gets the bare name). */
   const enteredRoots = new Set<string>();
   const packages = raw.map((m) => facts.packages[m.key] ?? null);
@@ -148,12 +148,12 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     return displayName(m.key, pkg, firstEntry, recording.cwd);
   });
   const sites = raw.map((m, i) => siteOf(m, parentOf[i] === null ? null : raw[parentOf[i]!]!, facts));
-  return { recording, raw, facts, indexOf, parentOf, children, index, imports, roots, unsampledBytes, selfMs, totalMs, names, packages, sites };
+  return { recording, raw, facts, indexOf, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites };
 }
 
 /** The report, from what prepareReport made and the second part of the recording (the heap). */
 export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, options: BuildOptions): Report {
-  const { raw, facts, parentOf, children, index, imports, roots, selfMs, totalMs } = prepared;
+  const { raw, facts, parentOf, children, index, imports, dominators, selfMs, totalMs } = prepared;
   const recording = { ...prepared.recording, ...heapPart };
   const profile = recording.profile;
   const heap = profile
@@ -221,7 +221,7 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
   for (const i of postOrder(children, parentOf)) totalBytes[i] = selfBytes[i]! + children[i]!.reduce((sum, c) => sum + totalBytes[c]!, 0);
 
   // ---- the whole import graph: what not loading a module at start-up would save -------------
-  const exclusive = exclusiveBytes(imports, roots, selfBytes);
+  const exclusive = sumDominated(dominators, selfBytes);
 
   // ---- modules ---------------------------------------------------------------------------
   const modules: ReportModule[] = raw.map((m, i) => {

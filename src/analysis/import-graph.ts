@@ -42,12 +42,23 @@ export function importEdges(
   return out.map((set) => [...set].sort((a, b) => a - b));
 }
 
+/** Each module's immediate dominator and the order to sum them in (see dominatorTree). */
+export interface DominatorTree {
+  /** Reverse postorder from the virtual root (index n, first). */
+  order: number[];
+  /** Position in `order`, or -1 for a module no root reaches. */
+  rank: Int32Array;
+  /** Immediate dominator; n is the virtual root. */
+  idom: Int32Array;
+}
+
 /**
- * Per module: the sum of `selfBytes` over the modules it dominates (itself included), from `roots`
- * (the modules nothing imported: the entry, preloads). Cooper, Harvey and Kennedy's iterative
- * algorithm ("A Simple, Fast Dominance Algorithm", 2001) over a virtual root above `roots`.
+ * The dominator tree of the import graph, from a virtual root above `roots` (the modules nothing
+ * imported: the entry, preloads): Cooper, Harvey and
+ * Kennedy's iterative algorithm ("A Simple, Fast Dominance Algorithm", 2001). It needs the graph only,
+ * so the CLI works it out before the heap profile is in.
  */
-export function exclusiveBytes(out: readonly number[][], roots: readonly number[], selfBytes: readonly number[]): number[] {
+export function dominatorTree(out: readonly number[][], roots: readonly number[]): DominatorTree {
   const n = out.length;
   const root = n;
   const succ = (v: number): readonly number[] => (v === root ? roots : out[v]!);
@@ -99,7 +110,13 @@ export function exclusiveBytes(out: readonly number[][], roots: readonly number[
       }
     }
   }
-  // Sum up the dominator tree, deepest first (reverse of the reverse postorder).
+  return { order, rank, idom };
+}
+
+/** Per module: the sum of `selfBytes` over the modules it dominates, itself included. */
+export function sumDominated({ order, rank, idom }: DominatorTree, selfBytes: readonly number[]): number[] {
+  const n = selfBytes.length;
+  // Deepest first (reverse of the reverse postorder).
   const sums = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) sums[i] = selfBytes[i]!;
   for (let i = order.length - 1; i > 0; i--) {
