@@ -24,8 +24,11 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { fixture, groundTruth, moduleNamed, runCli, type CliRun, NODE22, NODE24, V8_PROFILER_NEXT } from './helpers/run.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deferCandidates, deferralSavings, summarizePackages } from '../src/analysis/rollup.js';
+import type { Recording } from '../src/recording/format.js';
 
 /** One unit, as test/fixtures/known/README.md derives it: 1,000 strings of 500..1500 chars + the array. */
 function unitBytes(): number {
@@ -87,6 +90,12 @@ function checkShapes(run: CliRun, ext: string, relative = 0.15, sampledSelf = fa
   expect(m('entry').parent).toBeNull();
 }
 
+/** IMPORTCOST_KEEP_RECORDING for one run, and the recording it kept. */
+function keptRecording(): { env: Record<string, string>; read: () => Recording } {
+  const file = join(mkdtempSync(join(tmpdir(), 'importcost-test-')), 'recording.json');
+  return { env: { IMPORTCOST_KEEP_RECORDING: file }, read: () => JSON.parse(readFileSync(file, 'utf8')) as Recording };
+}
+
 describe('fixtures with known retained bytes', () => {
   it('construction matches the GC-delta ground truth: -10% to +25% (the module code comes on top)', async () => {
     // Measured on Node 20 over 20 fresh processes: 0.956 to 1.174 of construction, in modes (-4% in 4
@@ -98,8 +107,11 @@ describe('fixtures with known retained bytes', () => {
   });
 
   it('CommonJS: chain, two parents, circular pair, a module that throws', async () => {
-    const run = await runCli(['profile', ...INTERVAL, fixture('known', 'cjs', 'entry.js')]);
+    const kept = keptRecording();
+    const run = await runCli(['profile', ...INTERVAL, fixture('known', 'cjs', 'entry.js')], { env: kept.env });
     expect(run.code).toBe(0);
+    // The end of the heap was read at the inspector sampler's own full GC (the agent runs none).
+    expect(kept.read().heap.endGc).toBe('sampler');
     checkShapes(run, '.js');
     expect(moduleNamed(run.report!, '/thrower.js').ok).toBe(false);
     expect(moduleNamed(run.report!, '/chain-a.js').site).toMatchObject({ line: 2, column: 9 });
@@ -171,9 +183,12 @@ describe('fixtures with known retained bytes', () => {
   // The optional native backend: built by `npm ci` here (CI fails rather than skips if it is not).
   it.runIf(existsSync(V8_PROFILER_NEXT) || process.env.CI)('v8-profiler-next backend: the same shapes and tolerances', async () => {
     for (const kind of ['cjs', 'esm'] as const) {
-      const run = await runCli(['profile', ...INTERVAL, '--sampler', 'v8-profiler-next', fixture('known', kind, 'entry.js')]);
+      const kept = keptRecording();
+      const run = await runCli(['profile', ...INTERVAL, '--sampler', 'v8-profiler-next', fixture('known', kind, 'entry.js')], { env: kept.env });
       expect(run.code, run.stderr).toBe(0);
       expect(run.report!.sampling.sampler).toBe('v8-profiler-next');
+      // Its sampler runs no GC of its own: the agent runs one.
+      expect(kept.read().heap.endGc).toBe('agent');
       checkShapes(run, '.js');
     }
   });
@@ -191,9 +206,11 @@ describe('fixtures with known retained bytes', () => {
   for (const [version, node] of [['22', NODE22], ['24', NODE24]] as const) {
     it.runIf(existsSync(node))(`Node ${version}: CommonJS and ESM shapes (in-thread ESM hooks)`, async () => {
       for (const [kind, ext] of [['cjs', '.js'], ['esm', '.js']] as const) {
-        const run = await runCli(['profile', ...INTERVAL, '--node', node, fixture('known', kind, 'entry.js')]);
+        const kept = keptRecording();
+        const run = await runCli(['profile', ...INTERVAL, '--node', node, fixture('known', kind, 'entry.js')], { env: kept.env });
         expect(run.code, run.stderr).toBe(0);
         expect(run.report!.node).toMatch(new RegExp(`^v${version}\\.`));
+        expect(kept.read().heap.endGc).toBe('sampler');
         checkShapes(run, ext, version === '24' ? 0.35 : 0.15, true);
       }
       // The import graph on this version: deferring pkg-a saves its own unit, not pkg-s's two.
