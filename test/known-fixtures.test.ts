@@ -141,6 +141,42 @@ describe('fixtures with known retained bytes', () => {
     exactWithin(m('chain-a').totalBytes, 6 * UNIT);
   });
 
+  // ESM bodies, with --esm-evaluation: the load hooks append a line that reports when each body has run
+  // (on Node 20 from the hooks thread, on 22+ in-thread). Measured: slow.mjs 59.5-59.8 ms on Node 20, 22
+  // and 24.
+  for (const [version, node] of [['20', process.execPath], ['22', NODE22], ['24', NODE24]] as const) {
+    it.runIf(existsSync(node))(`ESM evaluation time on Node ${version}: a 60 ms body reads 55-80 ms, and neither it nor the CommonJS it imports counts in its importer`, async () => {
+      const run = await runCli(['profile', '--esm-evaluation', '--node', node, fixture('known', 'esm-time', 'entry.mjs')]);
+      expect(run.code, run.stderr).toBe(0);
+      const report = run.report!;
+      const slow = moduleNamed(report, '/esm-time/slow.mjs');
+      expect(slow.evaluationMs).toBeGreaterThanOrEqual(55);
+      expect(slow.evaluationMs).toBeLessThanOrEqual(80);
+      expect(slow.selfMs).toBeGreaterThanOrEqual(slow.evaluationMs!);
+      const entry = moduleNamed(report, '/esm-time/entry.mjs');
+      // Its own body is a few lines: what it imports (60 + 30 ms) is in its total, not its self.
+      expect(entry.selfMs).toBeLessThan(15);
+      expect(entry.totalMs).toBeGreaterThanOrEqual(85);
+      expect(moduleNamed(report, '/esm-time/dep.cjs').selfMs).toBeGreaterThanOrEqual(28);
+      // The appended line runs after a trailing comment with no newline (entry.mjs) and in a module that
+      // starts with a hashbang (bang.mjs): every body's end was seen.
+      for (const name of ['entry', 'fast', 'bang']) {
+        const m = moduleNamed(report, `/esm-time/${name}.mjs`);
+        expect(m.evaluationMs, name).toBeGreaterThanOrEqual(0);
+        expect(m.evaluationMs, name).toBeLessThan(15);
+      }
+      expect(moduleNamed(report, '/esm-time/dep.cjs').evaluationMs).toBeUndefined();
+    });
+  }
+
+  it('without --esm-evaluation, ESM sources pass through untouched and no body is timed', async () => {
+    const run = await runCli(['profile', fixture('known', 'esm-time', 'entry.mjs')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.modules.filter((m) => m.evaluationMs !== undefined)).toEqual([]);
+    // slow.mjs's 60 ms body is then in no module's time: its own is fetching the source.
+    expect(moduleNamed(run.report!, '/esm-time/slow.mjs').selfMs).toBeLessThan(30);
+  });
+
   it('poisson sampling is unbiased on a fixed-size allocation loop (the deterministic worst case)', async () => {
     const run = await runCli(['profile', '--sampling', 'poisson', '--sample-interval', '16411', fixture('known', 'periodic', 'entry.js')]);
     expect(run.code).toBe(0);

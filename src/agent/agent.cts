@@ -48,6 +48,8 @@ interface AgentConfig {
   deterministic: boolean;
   /** Exact mode: two full GCs and heapUsed at each CommonJS load's start and end (slow). */
   exact: boolean;
+  /** Append a line to each ESM module's source that reports the end of its body's evaluation. */
+  esmEvaluation?: boolean;
   stackDepth: number;
   sampler: 'inspector' | 'v8-profiler-next';
   /** Directory of the v8-profiler-next package, when that backend is chosen. */
@@ -61,6 +63,8 @@ interface AgentConfig {
 }
 
 const TRAMPOLINE_PREFIX = 'importcost-load:';
+/** The global (a registered symbol, not enumerable) that an ESM module's appended line calls; see esm-hooks.mts. */
+const EVALUATED = Symbol.for('importcost.evaluated');
 /**
  * Trampolines compiled per script. One vm.compileFunction per load cost about 18 us (40 ms, 0.045x of
  * plain start-up, on the 2,187-module bench app); one per 256 loads costs next to nothing, and the
@@ -280,6 +284,18 @@ function start(config: AgentConfig): void {
     }
   };
 
+  // ESM bodies (--esm-evaluation): the load hooks append a line to each module's source that calls this
+  // when the body has run (evaluationMark). Its time, in epoch ms, closes the module's evaluation.
+  const evaluated: [string, number][] = [];
+  const markEvaluation = config.esmEvaluation === true;
+  if (markEvaluation) {
+    Object.defineProperty(globalThis, EVALUATED, {
+      value: (moduleUrl: unknown): void => {
+        if (!done && typeof moduleUrl === 'string') evaluated.push([moduleUrl, perfHooks.performance.timeOrigin + now()]);
+      },
+      configurable: true,
+    });
+  }
   const esm = startEsmHooks(() => {
     lastActivityMs = now();
   });
@@ -367,17 +383,7 @@ function start(config: AgentConfig): void {
     done = true;
     const atMs = now();
     for (const timer of timers) clearTimeout(timer);
-    // Everything but the heap goes out first: the CLI reads the files it names (packages, import sites)
-    // while the profile is read here (about 100 ms on the 2,187-module bench app). Nothing of it stays
-    // referenced, so the heap measured below does not hold it.
-    let first: RecordingModules | null = null;
-    if (config.modules) {
-      writeAtomically(config.modules, JSON.stringify(readModules()));
-      tellCli('modules');
-    } else {
-      first = readModules();
-    }
-    let profile: FlatSamplingProfile | null = null;
+    let raw: RawProfile | null = null;
     let endBytes = 0;
     let spacesAtEnd = spacesAtBaseline;
     /** Whose full GC the end of the heap was read after: the sampler's own, or one the agent ran. */
@@ -390,7 +396,7 @@ function start(config: AgentConfig): void {
         // of ours: on the 2,187-module bench app each full GC costs about 30 ms (0.035x of plain start-up).
         const gcs = new v8.GCProfiler();
         gcs.start();
-        profile = sampler.stop();
+        raw = sampler.stop();
         const full = gcs.stop().statistics.filter((entry) => entry.gcType === 'MarkSweepCompact').pop();
         if (full) {
           endBytes = full.afterGC.heapStatistics.usedHeapSize;
@@ -403,12 +409,24 @@ function start(config: AgentConfig): void {
         endBytes = process.memoryUsage().heapUsed;
         spacesAtEnd = spaces();
         // (Already stopped above if the sampler's own GC went unseen: the profile then counts in endBytes.)
-        profile ??= sampler.stop();
+        raw ??= sampler.stop();
       }
     } catch (err) {
       error ??= `importcost: could not read the heap profile: ${String(err)}`;
     }
     trampolines.length = 0;
+    // Everything but the heap goes out first, once the heap is measured: the CLI reads the files it names
+    // and builds most of the report while the profile is flattened and written, and the target exits.
+    // (Written before the sampler's GC, its garbage survived that GC as floating garbage: +0.5 to +0.8 MB
+    // measured at the end, gone after a second GC.)
+    let first: RecordingModules | null = null;
+    if (config.modules) {
+      writeAtomically(config.modules, JSON.stringify(readModules()));
+      tellCli('modules');
+    } else {
+      first = readModules();
+    }
+    const profile = raw === null ? null : flatten(raw.head, raw.samples, raw.lineBase);
     const rest: RecordingHeap = {
       stop: { reason, atMs: atMs - t0, exitCode, error },
       heap: {
@@ -427,7 +445,7 @@ function start(config: AgentConfig): void {
     tellCli(`done ${reason}`);
   }
 
-  /** What the run recorded, but the heap. Read before the profile: its allocations are under finish(), counted nowhere. */
+  /** What the run recorded, but the heap (read after the profile, so none of it is sampled). */
   function readModules(): RecordingModules {
     return {
       schema: 'importcost-recording@1',
@@ -448,6 +466,7 @@ function start(config: AgentConfig): void {
       exact: config.exact,
       esm: esm.read(),
       esmTruncated: esm.truncated(),
+      esmEvaluated: evaluated,
       imports: importGraph(),
     };
   }
@@ -507,6 +526,9 @@ function start(config: AgentConfig): void {
             size: source == null ? undefined : typeof source === 'string' ? source.length : source.byteLength,
           });
           onActivity();
+          if (markEvaluation && result.format === 'module' && loadUrl.startsWith('file:') && source != null) {
+            return { ...result, source: evaluationMark(source, loadUrl) };
+          }
           return result;
         },
       });
@@ -515,7 +537,7 @@ function start(config: AgentConfig): void {
     // Node 20: module.register runs hooks on their own thread; they append JSON lines to a shared buffer.
     const shared = new SharedArrayBuffer(ESM_BUFFER_BYTES);
     const header = new Int32Array(shared, 0, 2);
-    nodeModule.register(url.pathToFileURL(ESM_HOOKS_FILE).href, { data: { shared } });
+    nodeModule.register(url.pathToFileURL(ESM_HOOKS_FILE).href, { data: { shared, markEvaluation } });
     let lastOffset = 0;
     return {
       poll() {
@@ -539,8 +561,32 @@ function start(config: AgentConfig): void {
   }
 }
 
+/**
+ * An ESM module's source with one line appended that reports the end of its body's evaluation (the same
+ * as esm-hooks.mts does off-thread on Node 20). Appended, so no line or column of the module moves; a
+ * module that throws never reaches it, and its evaluation stays unmeasured. Bytes stay bytes, so Node
+ * decodes the source where it always does (the analysis shares that out by source size).
+ */
+function evaluationMark(source: string | ArrayBufferView, moduleUrl: string): string | Uint8Array {
+  const line = `\n;try { globalThis[Symbol.for('importcost.evaluated')]?.(${JSON.stringify(moduleUrl)}); } catch {}\n`;
+  if (typeof source === 'string') return source + line;
+  const mark = new TextEncoder().encode(line);
+  const out = new Uint8Array(source.byteLength + mark.length);
+  out.set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  out.set(mark, source.byteLength);
+  return out;
+}
+
+/** The profile as the sampler returns it, before flatten(). */
+interface RawProfile {
+  head: V8SamplingNode;
+  samples: number;
+  /** What the sampler counts lines and columns from. */
+  lineBase: number;
+}
+
 interface Sampler {
-  stop(): FlatSamplingProfile;
+  stop(): RawProfile;
   /** Whether stop() runs a full GC before it reads the samples (the inspector's does). */
   collectsGarbage: boolean;
 }
@@ -553,7 +599,7 @@ function startSampler(config: AgentConfig, post: (method: string, params?: objec
       stop() {
         const profile = binding.stopSamplingHeapProfiling() as { head: V8SamplingNode };
         // Its frames are 1-based (V8's C++ API); the inspector's, which the analysis expects, are 0-based.
-        return flatten(profile.head, 0, 1);
+        return { head: profile.head, samples: 0, lineBase: 1 };
       },
       collectsGarbage: false,
     };
@@ -567,7 +613,7 @@ function startSampler(config: AgentConfig, post: (method: string, params?: objec
       // stopSampling returns the profile and stops first: with getSamplingProfile the profile's own
       // transport (0.5 MB measured) was sampled and showed up in the agent bucket.
       const { profile } = post('HeapProfiler.stopSampling') as { profile: V8SamplingProfile };
-      return flatten(profile.head, profile.samples.length, 0);
+      return { head: profile.head, samples: profile.samples.length, lineBase: 0 };
     },
     collectsGarbage: true,
   };

@@ -4,7 +4,8 @@
  * line per new import edge and per first load to a SharedArrayBuffer the main thread reads once, after
  * the run. Every edge is kept, in order: the analysis walks the graph depth-first the way ESM evaluates.
  * Layout: Int32 [0] = bytes written, Int32 [1] = 1 once an event did not fit; events from byte 8.
- * Built-ins only; results pass through untouched.
+ * Built-ins only; results pass through untouched, but for one line appended to each ESM module's source
+ * with --esm-evaluation (evaluationMark).
  */
 import type { EsmEvent } from '../recording/format.js';
 
@@ -15,9 +16,13 @@ const seenResolved = new Set<string>();
 const seenLoaded = new Set<string>();
 const epoch = (): number => performance.timeOrigin + performance.now();
 
-export function initialize(data: { shared: SharedArrayBuffer }): void {
+/** --esm-evaluation: append evaluationMark's line to each ESM module's source. */
+let markEvaluation = false;
+
+export function initialize(data: { shared: SharedArrayBuffer; markEvaluation?: boolean }): void {
   header = new Int32Array(data.shared, 0, 2);
   bytes = new Uint8Array(data.shared, 8);
+  markEvaluation = data.markEvaluation === true;
 }
 
 function put(event: EsmEvent): void {
@@ -66,5 +71,24 @@ export async function load(
     end: epoch(),
     size: source == null ? undefined : typeof source === 'string' ? source.length : source.byteLength,
   });
+  if (markEvaluation && result.format === 'module' && url.startsWith('file:') && source != null) return { ...result, source: evaluationMark(source, url) };
   return result;
+}
+
+/**
+ * The module's source with one line appended that calls the agent's global (agent.cts, EVALUATED) once
+ * its body has run: the end of its evaluation. Appended, so no line or column of the module moves; the
+ * same as agent.cts appends with Node 22's in-thread hooks. Bytes stay bytes: as a string, the source
+ * would be copied into the main thread inside the hooks' proxy (the agent's bucket: +3.5 MB measured on
+ * the bench's ESM app) instead of being decoded where Node always decodes it.
+ */
+function evaluationMark(source: string | ArrayBufferView | ArrayBuffer, url: string): string | Uint8Array {
+  const line = `\n;try { globalThis[Symbol.for('importcost.evaluated')]?.(${JSON.stringify(url)}); } catch {}\n`;
+  if (typeof source === 'string') return source + line;
+  const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  const mark = encoder.encode(line);
+  const out = new Uint8Array(bytes.length + mark.length);
+  out.set(bytes);
+  out.set(mark, bytes.length);
+  return out;
 }

@@ -246,6 +246,7 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
       ok: m.ok,
       estimatedBytes: estimatedBytes[i]!,
       unsampledBytes: unsampledBytes[i]!,
+      ...(m.evaluationMs === null ? {} : { evaluationMs: round3(m.evaluationMs) }),
     };
   });
 

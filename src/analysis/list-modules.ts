@@ -20,8 +20,13 @@ export interface RawModule {
   cjsId: number;
   /** ms since the agent started. */
   startMs: number;
-  /** Wall ms of the load itself, nested CJS loads included (ESM: fetching the source). */
+  /**
+   * Wall ms of the load itself: CommonJS, nested CJS loads included; ESM, fetching the source plus
+   * evaluating its body (evaluationMs), the CommonJS loads it made in between left out.
+   */
   spanMs: number;
+  /** ESM: wall ms of evaluating the module's body, when the run saw it end; else null. */
+  evaluationMs: number | null;
   ok: boolean;
   /** Bytes of source the loader handed over (ESM), when known. */
   sourceBytes: number | null;
@@ -64,6 +69,7 @@ export function listModules(recording: RecordingModules): RawModule[] {
       cjsId: id,
       startMs,
       spanMs: Math.max(0, endMs - startMs),
+      evaluationMs: null,
       ok,
       sourceBytes: null,
       unsampledSpanBytes: unsampledBytes,
@@ -95,6 +101,7 @@ export function listModules(recording: RecordingModules): RawModule[] {
           cjsId: -1,
           startMs: Number.NaN,
           spanMs: 0,
+          evaluationMs: null,
           ok: true,
           sourceBytes: null,
           unsampledSpanBytes: 0,
@@ -116,6 +123,12 @@ export function listModules(recording: RecordingModules): RawModule[] {
       if (event.size !== undefined) module.sourceBytes = event.size;
     }
   }
+  for (const [url, ms] of esmEvaluationMs(recording)) {
+    const module = byKey.get(keyFromUrl(url));
+    if (!module || module.cjsId >= 0 || module.evaluationMs !== null) continue;
+    module.evaluationMs = ms;
+    module.spanMs += ms;
+  }
   placeEsmModules(byKey, edges, esmRoots);
   for (const [parentKey, list] of edges) {
     const parent = byKey.get(parentKey);
@@ -131,6 +144,40 @@ export function listModules(recording: RecordingModules): RawModule[] {
     }
   }
   return modules.sort((a, b) => a.startMs - b.startMs);
+}
+
+/**
+ * How long each ESM module's body took to evaluate, from the times the agent saw each body end (epoch
+ * ms, in order). ESM evaluates one body after another, so a body starts at the latest of the previous
+ * body's end and the last source fetched before it ends (a graph is fetched whole before it runs);
+ * CommonJS loads that ESM made in between (static imports of CommonJS, createRequire) are their own
+ * time and are left out. A body whose window held an unrelated fetch (a dynamic import started
+ * elsewhere, off-thread on Node 20) reads short.
+ */
+function esmEvaluationMs(recording: RecordingModules): [string, number][] {
+  const ends = recording.esmEvaluated ?? [];
+  if (ends.length === 0) return [];
+  const fetched: number[] = [];
+  for (const event of recording.esm) if (event.t === 'l' && event.end !== undefined) fetched.push(event.end);
+  fetched.sort((a, b) => a - b);
+  // CommonJS loads with no CommonJS load around them: the ones ESM made (epoch ms).
+  const outerCjs = recording.cjs
+    .filter((tuple) => tuple[2] < 0)
+    .map((tuple) => [recording.startedAt + tuple[3], recording.startedAt + tuple[4]] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const out: [string, number][] = [];
+  let previousEnd = Number.NEGATIVE_INFINITY;
+  let f = 0;
+  for (const [url, end] of ends) {
+    while (f < fetched.length && fetched[f]! <= end) f++;
+    const start = Math.max(previousEnd, f > 0 ? fetched[f - 1]! : Number.NEGATIVE_INFINITY);
+    previousEnd = end;
+    if (!Number.isFinite(start)) continue;
+    let nested = 0;
+    for (const [cjsStart, cjsEnd] of outerCjs) if (cjsStart >= start && cjsEnd <= end) nested += cjsEnd - cjsStart;
+    out.push([url, Math.max(0, end - start - nested)]);
+  }
+  return out;
 }
 
 /**

@@ -144,6 +144,11 @@ export interface Recording {
   /** true when the ESM event buffer overflowed and later events were dropped. */
   esmTruncated: boolean;
   /**
+   * [module url, epoch ms] each time an ESM module's body finished evaluating (a line the load hooks
+   * append to its source calls the agent), in order. Absent in older recordings.
+   */
+  esmEvaluated?: [string, number][];
+  /**
    * The CommonJS import graph beyond first loads, read at the end: `cjs` rows are [importer, ...imported]
    * from require.cache's `children` (first loads and repeat requires), `builtins` rows [importer,
    * node:x] for builtins required again. Each file is its CJS load id (a number) when it has one, else

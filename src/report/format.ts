@@ -50,8 +50,16 @@ export interface ReportModule {
   exclusiveBytes?: number;
   /** Ids of every module it imports (require or import, first loads and repeats), ascending. Absent in older reports. */
   imports?: number[];
-  /** contract: wall ms of this load, less the loads nested in it. */
+  /**
+   * contract: wall ms of this load, less the loads nested in it. ESM: fetching the source plus
+   * evaluating the body (evaluationMs), when the run saw the body end.
+   */
   selfMs: number;
+  /**
+   * ESM only: wall ms of evaluating the module's body, CommonJS loads it made left out. Absent when the
+   * body never finished (it threw, or the run stopped first) and in reports from before it was measured.
+   */
+  evaluationMs?: number;
   /** contract: wall ms from the start to the end of this load, nested loads included. */
   totalMs: number;
   /** contract: ms from the agent's start to the start of this load. */
