@@ -154,7 +154,8 @@ export function attributeHeap(
   }));
   for (let i = 0; i < count; i++) {
     const at = i * FLAT_NODE_FIELDS;
-    const parent = nodes[at]!;
+    // A parent after its child (a malformed recording) would pass on nothing worked out yet: a root then.
+    const parent = nodes[at]! < i ? nodes[at]! : -1;
     const url = urls[nodes[at + 1]!]!;
     const facts = byUrl[nodes[at + 1]!]!;
     const functionName = names[nodes[at + 2]!]!;

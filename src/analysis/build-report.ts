@@ -79,7 +79,7 @@ export interface PreparedReport {
 
 /**
  * The part of buildReport that needs only the first part of the recording (the CLI runs it while the
- * agent is still reading the profile).
+ * agent writes the profile and the target exits).
  */
 export function prepareReport(recording: RecordingModules, factsFor: (modules: readonly RawModule[]) => FileFacts): PreparedReport {
   const raw = listModules(recording);
@@ -95,7 +95,7 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     if (p !== null) children[p]!.push(i);
   });
 
-  // ---- heap ------------------------------------------------------------------------------
+  // ---- how heap samples name their module (used by finishReport) --------------------------
   const index: AttributionIndex = {
     trampolinePrefix: recording.trampolinePrefix,
     trampolineBatch: recording.trampolineBatch ?? 0,
@@ -124,7 +124,8 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
 
   // ---- time ------------------------------------------------------------------------------
   // CJS loads nest on the stack: self = own span less the spans of the CJS loads nested in it.
-  // ESM loads do not nest; their span is fetching the source. Inclusive sums over the first-load tree.
+  // ESM loads do not nest; their span is fetching the source, plus evaluating the body where the run saw
+  // it end (--esm-evaluation). Inclusive sums over the first-load tree.
   const selfMs = raw.map((m, i) => {
     let nested = 0;
     if (m.cjsId >= 0) for (const c of children[i]!) if (raw[c]!.cjsId >= 0) nested += raw[c]!.spanMs;
