@@ -34,15 +34,16 @@ import nodeModule = require('node:module');
 import perfHooks = require('node:perf_hooks');
 import url = require('node:url');
 import v8 = require('node:v8');
+import evaluation = require('./evaluation-mark.cjs');
 
 /** What the CLI passes in IMPORTCOST_AGENT (JSON). */
 interface AgentConfig {
   recording: string;
   /**
-   * Where to write everything but the heap first (RecordingModules), before the profile is read, so the
-   * CLI can work on it meanwhile; null: all in `recording`.
+   * Where to write everything but the heap (RecordingModules), as soon as the heap is measured, so the
+   * CLI can work on it while the profile is written to `recording` (RecordingHeap).
    */
-  modules: string | null;
+  modules: string;
   sampleInterval: number;
   /** V8's --sampling-heap-profiler-suppress-randomness: a sample every interval bytes exactly. */
   deterministic: boolean;
@@ -63,8 +64,6 @@ interface AgentConfig {
 }
 
 const TRAMPOLINE_PREFIX = 'importcost-load:';
-/** The global (a registered symbol, not enumerable) that an ESM module's appended line calls; see esm-hooks.mts. */
-const EVALUATED = Symbol.for('importcost.evaluated');
 /**
  * Trampolines compiled per script. One vm.compileFunction per load cost about 18 us (40 ms, 0.045x of
  * plain start-up, on the 2,187-module bench app); one per 256 loads costs next to nothing, and the
@@ -289,7 +288,7 @@ function start(config: AgentConfig): void {
   const evaluated: [string, number][] = [];
   const markEvaluation = config.esmEvaluation === true;
   if (markEvaluation) {
-    Object.defineProperty(globalThis, EVALUATED, {
+    Object.defineProperty(globalThis, Symbol.for(evaluation.EVALUATED_KEY), {
       value: (moduleUrl: unknown): void => {
         if (!done && typeof moduleUrl === 'string') evaluated.push([moduleUrl, perfHooks.performance.timeOrigin + now()]);
       },
@@ -420,13 +419,8 @@ function start(config: AgentConfig): void {
     // (Written before the sampler's GC instead, it raised the heap measured at that GC by 0.5 MB, on the
     // 2,187-module bench app and on the ESM app alike, and one or two more full GCs before it did not take
     // that back: something the write leaves alive, not identified.)
-    let first: RecordingModules | null = null;
-    if (config.modules) {
-      writeAtomically(config.modules, JSON.stringify(readModules()));
-      tellCli('modules');
-    } else {
-      first = readModules();
-    }
+    writeAtomically(config.modules, JSON.stringify(readModules()));
+    tellCli('modules');
     const profile = raw === null ? null : flatten(raw.head, raw.samples, raw.lineBase);
     const rest: RecordingHeap = {
       stop: { reason, atMs: atMs - t0, exitCode, error },
@@ -441,8 +435,7 @@ function start(config: AgentConfig): void {
       profile,
     };
     const schema: Recording['schema'] = 'importcost-recording@1';
-    const recording: Recording | (RecordingHeap & Pick<Recording, 'schema'>) = first ? { ...first, ...rest } : { schema, ...rest };
-    writeAtomically(config.recording, JSON.stringify(recording));
+    writeAtomically(config.recording, JSON.stringify({ schema, ...rest }));
     tellCli(`done ${reason}`);
   }
 
@@ -528,7 +521,7 @@ function start(config: AgentConfig): void {
           });
           onActivity();
           if (markEvaluation && result.format === 'module' && loadUrl.startsWith('file:') && source != null) {
-            return { ...result, source: evaluationMark(source, loadUrl) };
+            return { ...result, source: evaluation.evaluationMark(source, loadUrl) };
           }
           return result;
         },
@@ -560,22 +553,6 @@ function start(config: AgentConfig): void {
       truncated: () => Atomics.load(header, 1) !== 0,
     };
   }
-}
-
-/**
- * An ESM module's source with one line appended that reports the end of its body's evaluation (the same
- * as esm-hooks.mts does off-thread on Node 20). Appended, so no line or column of the module moves; a
- * module that throws never reaches it, and its evaluation stays unmeasured. Bytes stay bytes, so Node
- * decodes the source where it always does (the analysis shares that out by source size).
- */
-function evaluationMark(source: string | ArrayBufferView, moduleUrl: string): string | Uint8Array {
-  const line = `\n;try { globalThis[Symbol.for('importcost.evaluated')]?.(${JSON.stringify(moduleUrl)}); } catch {}\n`;
-  if (typeof source === 'string') return source + line;
-  const mark = new TextEncoder().encode(line);
-  const out = new Uint8Array(source.byteLength + mark.length);
-  out.set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
-  out.set(mark, source.byteLength);
-  return out;
 }
 
 /** The profile as the sampler returns it, before flatten(). */

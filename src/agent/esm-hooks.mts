@@ -8,6 +8,7 @@
  * with --esm-evaluation (evaluationMark).
  */
 import type { EsmEvent } from '../recording/format.js';
+import evaluation from './evaluation-mark.cjs';
 
 let header: Int32Array | undefined;
 let bytes: Uint8Array | undefined;
@@ -71,24 +72,6 @@ export async function load(
     end: epoch(),
     size: source == null ? undefined : typeof source === 'string' ? source.length : source.byteLength,
   });
-  if (markEvaluation && result.format === 'module' && url.startsWith('file:') && source != null) return { ...result, source: evaluationMark(source, url) };
+  if (markEvaluation && result.format === 'module' && url.startsWith('file:') && source != null) return { ...result, source: evaluation.evaluationMark(source, url) };
   return result;
-}
-
-/**
- * The module's source with one line appended that calls the agent's global (agent.cts, EVALUATED) once
- * its body has run: the end of its evaluation. Appended, so no line or column of the module moves; the
- * same as agent.cts appends with Node 22's in-thread hooks. Bytes stay bytes: as a string, the source
- * would be copied into the main thread inside the hooks' proxy (the agent's bucket: +3.5 MB measured on
- * the bench's ESM app) instead of being decoded where Node always decodes it.
- */
-function evaluationMark(source: string | ArrayBufferView | ArrayBuffer, url: string): string | Uint8Array {
-  const line = `\n;try { globalThis[Symbol.for('importcost.evaluated')]?.(${JSON.stringify(url)}); } catch {}\n`;
-  if (typeof source === 'string') return source + line;
-  const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  const mark = encoder.encode(line);
-  const out = new Uint8Array(bytes.length + mark.length);
-  out.set(bytes);
-  out.set(mark, bytes.length);
-  return out;
 }

@@ -61,7 +61,6 @@ export interface PreparedReport {
   recording: RecordingModules;
   raw: RawModule[];
   facts: FileFacts;
-  indexOf: Map<string, number>;
   parentOf: (number | null)[];
   children: number[][];
   index: AttributionIndex;
@@ -149,7 +148,7 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     return displayName(m.key, pkg, firstEntry, recording.cwd);
   });
   const sites = raw.map((m, i) => siteOf(m, parentOf[i] === null ? null : raw[parentOf[i]!]!, facts));
-  return { recording, raw, facts, indexOf, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites };
+  return { recording, raw, facts, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites };
 }
 
 /** The report, from what prepareReport made and the second part of the recording (the heap). */

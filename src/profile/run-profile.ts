@@ -185,11 +185,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     if (value.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${value.schema}, expected ${RECORDING_SCHEMA}`);
     return value;
   };
-  /** The whole recording: the second part, and the first when the agent wrote it on its own. */
-  const readRecording = (): Recording => {
-    const rest = readJson<Recording>(recordingPath);
-    return rest.cjs ? rest : { ...readJson<RecordingModules>(modulesPath), ...rest };
-  };
+  /** The whole recording: both parts. */
+  const readRecording = (): Recording => ({ ...readJson<RecordingModules>(modulesPath), ...readJson<RecordingHeap>(recordingPath) });
   const buildAll = (analysis: Analysis, prepared: PreparedReport, rest: RecordingHeap, exit?: Exit): Report => {
     const report = analysis.finishReport(prepared, rest, { importcost: IMPORTCOST_VERSION, command: options.command, exit });
     writeFileSync(files.speedscope, JSON.stringify(analysis.exportSpeedscope(report, name)));
@@ -213,8 +210,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       onDone: () => {
         early = Promise.all([analysis, first])
           .then(([loaded, prepared]) => {
-            const rest = readJson<Recording>(recordingPath);
-            return buildAll(loaded, prepared && !rest.cjs ? prepared : loaded.prepareReport(readRecording(), loaded.gatherFileFacts), rest);
+            if (!prepared) throw new Error('no first part');
+            return buildAll(loaded, prepared, readJson<RecordingHeap>(recordingPath));
           })
           .catch(() => null);
       },

@@ -84,9 +84,8 @@ export interface FlatSamplingProfile {
 export const FLAT_NODE_FIELDS = 6;
 
 /**
- * The agent writes a recording in two parts: first everything but the heap (this, to the file named by
- * the agent's `modules` setting), then the whole recording or, when the first part went out on its own,
- * the rest of it (RecordingHeap). A Recording is both.
+ * The agent writes a recording in two files: first everything but the heap (this, to the file named by
+ * the agent's `modules` setting), then the rest (RecordingHeap, with the schema). A Recording is both.
  */
 export type RecordingModules = Omit<Recording, 'stop' | 'heap' | 'profile'>;
 export type RecordingHeap = Pick<Recording, 'stop' | 'heap' | 'profile'>;
