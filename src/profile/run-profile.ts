@@ -174,8 +174,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   options.onProgress?.(`profiling ${[target.entry, ...target.args].join(' ')} (until ${until})`);
   // The agent writes the recording in two parts, each written, then renamed, then announced on fd 3:
   // "modules" (everything but the heap), then "done" (the heap). What of the report does not need the heap
-  // (packages, import sites, names, the graph) is built while the agent flattens and writes the profile
-  // and the target exits; the rest once it is done. The report and the flamegraph
+  // (packages, import sites, names, the graph) is built while the agent reads the profile (its GC, V8's
+  // translation, the inspector's JSON) and writes it; the rest once it is done. The report and the flamegraph
   // are built while the target is still exiting (25 ms for the bench's 200 MB heap, longer when it is
   // stopped with SIGTERM), and take the exit as the target ends. Anything that fails early is simply
   // redone after the target has ended.
