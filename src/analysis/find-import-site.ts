@@ -2,21 +2,31 @@
  * Where the require() or import of `specifier` stands in its importer's source. The agent records the
  * request and the importer, not the line (a stack per load would cost time and keep functions alive),
  * so the line is found afterwards in the text. Pure.
- * Prefers a quoted specifier after `from`, `import`, `import(` or `require(`; else the first quoted one.
+ * The first quoted specifier (', " or `) after `from`, `import`, `import(` or `require(`; else, unless
+ * `statementOnly`, the first quoted one anywhere.
  */
-export function findImportSite(source: string, specifier: string): { line: number; column: number } | null {
+export function findImportSite(
+  source: string,
+  specifier: string,
+  statementOnly = false,
+): { line: number; column: number } | null {
+  let statement = -1;
   let fallback = -1;
   for (const quote of ["'", '"', '`']) {
     const needle = quote + specifier + quote;
     let at = source.indexOf(needle);
-    while (at >= 0) {
+    while (at >= 0 && (statement < 0 || at < statement)) {
       const before = source.slice(Math.max(0, at - 16), at);
-      if (/(?:\bfrom|\bimport|\bimport\s*\(|\brequire\s*\()\s*$/.test(before)) return lineColumn(source, at);
+      if (/(?:\bfrom|\bimport|\bimport\s*\(|\brequire\s*\()\s*$/.test(before)) {
+        statement = at;
+        break;
+      }
       if (fallback < 0 || at < fallback) fallback = at;
       at = source.indexOf(needle, at + needle.length);
     }
   }
-  return fallback >= 0 ? lineColumn(source, fallback) : null;
+  if (statement >= 0) return lineColumn(source, statement);
+  return fallback >= 0 && !statementOnly ? lineColumn(source, fallback) : null;
 }
 
 /** 1-based line and column of a character offset. */
