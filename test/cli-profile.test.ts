@@ -174,4 +174,18 @@ describe('module kinds', () => {
     expect(moduleNamed(report, '/kinds/esm-child.mjs').kind).toBe('esm');
     expect(moduleNamed(report, '/kinds/esm-child.mjs').parent).toBe(moduleNamed(report, '/kinds/esm-module.mjs').id);
   });
+
+  // require() of ES modules in .js files (their package says "type": "module"): their CommonJS records
+  // guess cjs from the name; the load hooks (in-thread on Node 22+) know better, and see their imports.
+  it.runIf(existsSync(NODE22))('Node 22: require() of an ES module in a .js file', async () => {
+    const result = await runCli(['profile', '--node', NODE22, cli('require-esm-js', 'entry.cjs')]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = result.report!;
+    const entry = moduleNamed(report, '/require-esm-js/entry.cjs');
+    for (const name of ['first', 'second']) {
+      const module = moduleNamed(report, `/typed/${name}.js`);
+      expect(module).toMatchObject({ kind: 'esm', parent: entry.id });
+      expect(moduleNamed(report, `/typed/${name}-child.js`)).toMatchObject({ kind: 'esm', parent: module.id });
+    }
+  });
 });

@@ -115,7 +115,11 @@ export function listModules(recording: RecordingModules): RawModule[] {
         module.url ??= event.url;
       }
     } else if (module) {
-      if (event.format === 'module') module.url ??= event.url;
+      if (event.format === 'module') {
+        // (require() of an ES module in a .js file: its CommonJS record guessed cjs from the name.)
+        module.kind = kindOf(key, 'module');
+        module.url ??= event.url;
+      }
       if (module.cjsId < 0 && event.start !== undefined && event.end !== undefined) {
         module.startMs = event.start - recording.startedAt;
         module.spanMs = Math.max(0, event.end - event.start);
