@@ -40,8 +40,8 @@ import evaluation = require('./evaluation-mark.cjs');
 interface AgentConfig {
   recording: string;
   /**
-   * Where to write everything but the heap (RecordingModules), as soon as the heap is measured, so the
-   * CLI can work on it while the profile is written to `recording` (RecordingHeap).
+   * Where to write everything but the heap (RecordingModules), before the profile is read, so the CLI
+   * can work on it while the profile is read and written to `recording` (RecordingHeap).
    */
   modules: string;
   sampleInterval: number;

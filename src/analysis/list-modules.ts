@@ -54,28 +54,47 @@ function kindOf(key: string, format: string | null | undefined): ModuleKind {
   return 'cjs';
 }
 
+/** A module as nothing has been seen of it yet but `fields`: no parent, no time, no bytes. */
+export function rawModule(key: string, fields: Partial<Omit<RawModule, 'key'>> = {}): RawModule {
+  return {
+    key,
+    url: null,
+    kind: 'cjs',
+    parentKey: null,
+    specifier: null,
+    cjsId: -1,
+    startMs: Number.NaN,
+    spanMs: 0,
+    evaluationMs: null,
+    ok: true,
+    sourceBytes: null,
+    unsampledSpanBytes: 0,
+    exactSpanBytes: -1,
+    imports: [],
+    ...fields,
+  };
+}
+
 export function listModules(recording: RecordingModules): RawModule[] {
   const byKey = new Map<string, RawModule>();
   const cjsKeys: string[] = [];
   for (const [id, path, parent, startMs, endMs, ok, request, unsampledBytes, parentFile, exactBytes] of recording.cjs) {
     cjsKeys[id] = path;
     if (byKey.has(path)) continue;
-    byKey.set(path, {
-      key: path,
-      url: null,
-      kind: kindOf(path, null),
-      parentKey: parent >= 0 ? (cjsKeys[parent] ?? null) : parentFile || null,
-      specifier: request === '' ? null : request,
-      cjsId: id,
-      startMs,
-      spanMs: Math.max(0, endMs - startMs),
-      evaluationMs: null,
-      ok,
-      sourceBytes: null,
-      unsampledSpanBytes: unsampledBytes,
-      exactSpanBytes: exactBytes,
-      imports: [],
-    });
+    byKey.set(
+      path,
+      rawModule(path, {
+        kind: kindOf(path, null),
+        parentKey: parent >= 0 ? (cjsKeys[parent] ?? null) : parentFile || null,
+        specifier: request === '' ? null : request,
+        cjsId: id,
+        startMs,
+        spanMs: Math.max(0, endMs - startMs),
+        ok,
+        unsampledSpanBytes: unsampledBytes,
+        exactSpanBytes: exactBytes,
+      }),
+    );
   }
   // ESM: every import edge, in the order the hooks resolved them (per importer, that is source order).
   const edges = new Map<string, { child: string; specifier: string | null }[]>();
@@ -92,22 +111,7 @@ export function listModules(recording: RecordingModules): RawModule[] {
         list.push({ child: key, specifier: event.specifier ?? null });
       }
       if (!module) {
-        module = {
-          key,
-          url: event.url,
-          kind: kindOf(key, event.format),
-          parentKey: null,
-          specifier: null,
-          cjsId: -1,
-          startMs: Number.NaN,
-          spanMs: 0,
-          evaluationMs: null,
-          ok: true,
-          sourceBytes: null,
-          unsampledSpanBytes: 0,
-          exactSpanBytes: -1,
-          imports: [],
-        };
+        module = rawModule(key, { url: event.url, kind: kindOf(key, event.format) });
         byKey.set(key, module);
       }
       if (event.format === 'module') {
