@@ -571,7 +571,8 @@ function start(config: AgentConfig): void {
 /** The profile as the sampler returns it, before flatten(). */
 interface RawProfile {
   head: V8SamplingNode;
-  samples: number;
+  /** The live samples, where the sampler gives them (the inspector does). */
+  samples: V8SamplingProfile['samples'] | null;
   /** What the sampler counts lines and columns from. */
   lineBase: number;
 }
@@ -590,7 +591,7 @@ function startSampler(config: AgentConfig, post: (method: string, params?: objec
       stop() {
         const profile = binding.stopSamplingHeapProfiling() as { head: V8SamplingNode };
         // Its frames are 1-based (V8's C++ API); the inspector's, which the analysis expects, are 0-based.
-        return { head: profile.head, samples: 0, lineBase: 1 };
+        return { head: profile.head, samples: null, lineBase: 1 };
       },
       collectsGarbage: false,
     };
@@ -604,7 +605,7 @@ function startSampler(config: AgentConfig, post: (method: string, params?: objec
       // stopSampling returns the profile and stops first: with getSamplingProfile the profile's own
       // transport (0.5 MB measured) was sampled and showed up in the agent bucket.
       const { profile } = post('HeapProfiler.stopSampling') as { profile: V8SamplingProfile };
-      return { head: profile.head, samples: profile.samples.length, lineBase: 0 };
+      return { head: profile.head, samples: profile.samples, lineBase: 0 };
     },
     collectsGarbage: true,
   };
@@ -616,7 +617,7 @@ function startSampler(config: AgentConfig, post: (method: string, params?: objec
  * 0.5 MB flat; the recording took 25-35 ms to write as a tree and 5 ms flat, and the CLI parses it in
  * 3 ms instead of 17. `lineBase` is what the sampler counts lines and columns from.
  */
-function flatten(head: V8SamplingNode, samples: number, lineBase: number): FlatSamplingProfile {
+function flatten(head: V8SamplingNode, samples: V8SamplingProfile['samples'] | null, lineBase: number): FlatSamplingProfile {
   const urls: string[] = [];
   const names: string[] = [];
   const urlIndex = new Map<string, number>();
@@ -631,6 +632,7 @@ function flatten(head: V8SamplingNode, samples: number, lineBase: number): FlatS
     return at;
   };
   const nodes: number[] = [];
+  const indexById = new Map<number, number>();
   const pending: V8SamplingNode[] = [head];
   const parents: number[] = [-1];
   while (pending.length > 0) {
@@ -638,6 +640,7 @@ function flatten(head: V8SamplingNode, samples: number, lineBase: number): FlatS
     const parent = parents.pop()!;
     const self = nodes.length / 6;
     const frame = node.callFrame;
+    indexById.set(node.id, self);
     nodes.push(
       parent,
       intern(urls, urlIndex, frame.url),
@@ -651,7 +654,11 @@ function flatten(head: V8SamplingNode, samples: number, lineBase: number): FlatS
       parents.push(self);
     }
   }
-  return { format: 'flat', urls, names, nodes, samples };
+  if (samples === null) return { format: 'flat', urls, names, nodes, samples: 0 };
+  // Each sample's size as V8 reports it: the analysis weighs it for the sampling mode (sample-weights.ts).
+  const sizes: number[] = [];
+  for (const sample of samples) sizes.push(indexById.get(sample.nodeId) ?? -1, sample.size);
+  return { format: 'flat', urls, names, nodes, samples: samples.length, sizes };
 }
 
 /** v8-profiler-next's own loader looks for a prebuilt binary first; a source build lands in build/Release. */

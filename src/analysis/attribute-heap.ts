@@ -13,6 +13,7 @@
  * modules by source size in build-report.ts), program code outside any load, or runtime internals.
  */
 import { FLAT_NODE_FIELDS, type FlatSamplingProfile, type V8SamplingProfile } from '../recording/format.js';
+import { nodeBytes } from './sample-weights.js';
 
 export interface AttributionIndex {
   trampolinePrefix: string;
@@ -57,7 +58,7 @@ export interface HeapAttribution {
   loader: LoaderPools;
   afterStartupBytes: number;
   runtimeBytes: number;
-  /** Sum of every node's selfSize: V8's estimate of the live bytes allocated since sampling began. */
+  /** The live samples' bytes (sample-weights.ts): the live bytes allocated since sampling began. */
   sampledBytes: number;
   samples: number;
 }
@@ -100,7 +101,8 @@ function identify(url: string, functionName: string, line: number, column: numbe
 /** A profile as a tree (older recordings) in the flat form the agent writes now. */
 export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): FlatSamplingProfile {
   if ('format' in profile) return profile;
-  const flat: FlatSamplingProfile = { format: 'flat', urls: [], names: [], nodes: [], samples: profile.samples.length };
+  const flat: FlatSamplingProfile = { format: 'flat', urls: [], names: [], nodes: [], samples: profile.samples.length, sizes: [] };
+  const indexById = new Map<number, number>();
   const urlIndex = new Map<string, number>();
   const nameIndex = new Map<string, number>();
   const indexOf = (table: string[], index: Map<string, number>, key: string): number => {
@@ -111,10 +113,12 @@ export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): F
   while (pending.length > 0) {
     const [node, parent] = pending.pop()!;
     const at = flat.nodes.length / FLAT_NODE_FIELDS;
+    indexById.set(node.id, at);
     const { url, functionName, lineNumber, columnNumber } = node.callFrame;
     flat.nodes.push(parent, indexOf(flat.urls, urlIndex, url), indexOf(flat.names, nameIndex, functionName), lineNumber, columnNumber, node.selfSize);
     for (const child of node.children) pending.push([child, at]);
   }
+  for (const sample of profile.samples) flat.sizes!.push(indexById.get(sample.nodeId) ?? -1, sample.size);
   return flat;
 }
 
@@ -128,8 +132,11 @@ export function attributeHeap(
   profile: FlatSamplingProfile | V8SamplingProfile,
   moduleCount: number,
   index: AttributionIndex,
+  sampling: { interval: number; mode: 'deterministic' | 'poisson' },
 ): HeapAttribution {
-  const { urls, names, nodes, samples } = flatProfile(profile);
+  const flat = flatProfile(profile);
+  const { urls, names, nodes, samples } = flat;
+  const weights = nodeBytes(flat, sampling.interval, sampling.mode);
   const result: HeapAttribution = {
     moduleBytes: new Float64Array(moduleCount),
     agentBytes: 0,
@@ -173,7 +180,7 @@ export function attributeHeap(
     owners[i] = owner === null ? NO_OWNER : owner === 'agent' ? AGENT : owner === 'readout' ? READOUT : owner;
     loaders[i] = LOADER_STATES.indexOf(loader);
     users[i] = user ? 1 : 0;
-    const bytes = nodes[at + 5]!;
+    const bytes = weights[i]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
       if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;

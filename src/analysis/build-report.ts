@@ -157,7 +157,7 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
   const recording = { ...prepared.recording, ...heapPart };
   const profile = recording.profile;
   const heap = profile
-    ? attributeHeap(profile, raw.length, index)
+    ? attributeHeap(profile, raw.length, index, { interval: recording.sampleInterval, mode: recording.sampling })
     : null;
   const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
   const estimatedBytes = raw.map(() => 0);

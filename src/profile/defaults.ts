@@ -9,18 +9,20 @@ export const DEFAULTS = {
    * lodash + fastify + @aws-sdk/client-s3 loaded in sequence, error of each dependency's inclusive bytes
    * against the GC-delta ground truth, 4-5 runs each (before the code-space measurement was added):
    *   32,771 B deterministic: -6% .. +12%      32,771 B poisson: -16% .. +21%
+   * Deterministic samples are weighed for the way they were taken (analysis/sample-weights.ts); V8's own
+   * weights assume poisson and read objects of a third to one interval 2-3 times over.
    * Deterministic's one weakness: a loop allocating objects of one fixed size can stay in phase with
    * it (measured +23% on 5,000 strings of 1,000 chars); `poisson` has no such bias, only more spread.
    */
   sampling: 'deterministic' as 'deterministic' | 'poisson',
   /**
    * Bytes between heap samples. Odd, so that 8-byte-aligned allocation patterns do not stay in phase
-   * with it. Measured with the final attribution (code spaces measured, plain full GCs), deterministic,
-   * error against the ground truth over 3-4 runs each:
-   *   16,411 B: express 0..+2%, lodash +3..+5%, fastify +15..+17% (0.34 MB), client-s3 +6..+11%,
-   *             got -6..-11%, execa 0..+3%: all within the issue's max(0.4 MB, 15%)
-   *   32,771 B: express +2..+10%, lodash +6..+9%, fastify +12..+13%, client-s3 +11..+17%,
-   *             got -10..-20%, execa -5..+8%: client-s3 and got miss it in some runs
+   * with it. Measured by `npm run bench` (BENCHMARKS.md, 5 runs of three real apps, deterministic samples
+   * weighed by sample-weights.ts), error of each large dependency against the ground truth:
+   *   16,411 B: median 1.8%, worst 9.1% (express); every CommonJS dependency within max(0.4 MB, 15%)
+   *   32,771 B: median 4.0%, worst 14.9% (express); every CommonJS dependency within it too
+   * The ES modules read low at every interval on Node 20 (README, "Known limits"): execa -15..-27% at
+   * 16,411 B and -16..-34% at 32,771 B, unified -72% at both.
    * Cost of each interval on a 2,000+-module start-up: BENCHMARKS.md.
    */
   sampleInterval: 16_411,

@@ -80,6 +80,12 @@ export interface FlatSamplingProfile {
   nodes: number[];
   /** How many samples are alive. */
   samples: number;
+  /**
+   * The live samples, two numbers each: the node index, and the size V8 reports for the sample (the
+   * object's size times its Poisson count; see sample-weights.ts). Absent from v8-profiler-next's
+   * profiles and older recordings: the nodes' selfSize is used then.
+   */
+  sizes?: number[];
 }
 export const FLAT_NODE_FIELDS = 6;
 
