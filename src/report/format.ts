@@ -137,7 +137,7 @@ export interface Report {
     mode: 'deterministic' | 'poisson';
     /** Live samples at the end (0 from v8-profiler-next, which does not list them). */
     samples: number;
-    /** V8's estimate of the live bytes allocated since sampling began: attributed + agent + after-startup + runtime + esm-loader. */
+    /** The live samples' bytes, each weighed for the sampling mode (deterministic: max(size, interval)): attributed + agent + after-startup + runtime + esm-loader. */
     sampledBytes: number;
     /** Bytes measured outside the sampler (V8's code and trusted spaces), attributed to modules. */
     unsampledBytes: number;
