@@ -163,6 +163,9 @@ describe('module kinds', () => {
     expect(moduleNamed(report, 'node:zlib').site).toMatchObject({ line: 3, column: 9 });
     const addon = report.modules.find((m) => m.path.endsWith('profiler.node'));
     if (JSON.parse(result.stdout.trim().split('\n').pop()!).addon) expect(addon?.kind).toBe('addon');
+    // Node 20's hooks run on their own thread, which keeps Node's resolution caches: the summary says so.
+    expect(report.esmHooks).toBe('off-thread');
+    expect(result.stderr).toMatch(/note: Node v20\.\S+ runs importcost's ESM hooks on their own thread .* the \d+ ES modules read about 2 kB each low/);
   });
 
   // Node 20's ESM hooks run off-thread and asynchronously, so they do not see the imports inside a
@@ -173,6 +176,8 @@ describe('module kinds', () => {
     const report = result.report!;
     expect(moduleNamed(report, '/kinds/esm-child.mjs').kind).toBe('esm');
     expect(moduleNamed(report, '/kinds/esm-child.mjs').parent).toBe(moduleNamed(report, '/kinds/esm-module.mjs').id);
+    expect(report.esmHooks).toBe('in-thread');
+    expect(result.stderr).not.toContain('note:');
   });
 
   // require() of ES modules in .js files (their package says "type": "module"): their CommonJS records

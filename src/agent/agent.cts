@@ -465,6 +465,7 @@ function start(config: AgentConfig): void {
       exact: config.exact,
       esm: esm.read(),
       esmTruncated: esm.truncated(),
+      esmHooks: esm.thread,
       esmEvaluated: evaluated,
       imports: importGraph(),
     };
@@ -492,6 +493,8 @@ function start(config: AgentConfig): void {
     count(): number;
     read(): EsmEvent[];
     truncated(): boolean;
+    /** Where the hooks run: on the program's thread (module.registerHooks) or on their own (module.register). */
+    thread: 'in-thread' | 'off-thread';
   } {
     const registerHooks = (nodeModule as unknown as { registerHooks?: Function }).registerHooks;
     if (typeof registerHooks === 'function') {
@@ -539,7 +542,7 @@ function start(config: AgentConfig): void {
           return result;
         },
       });
-      return { poll() {}, count: () => events.length, read: () => events, truncated: () => false };
+      return { poll() {}, count: () => events.length, read: () => events, truncated: () => false, thread: 'in-thread' };
     }
     // Node 20: module.register runs hooks on their own thread; they append JSON lines to a shared buffer.
     const shared = new SharedArrayBuffer(ESM_BUFFER_BYTES);
@@ -547,6 +550,7 @@ function start(config: AgentConfig): void {
     nodeModule.register(url.pathToFileURL(ESM_HOOKS_FILE).href, { data: { shared, markEvaluation } });
     let lastOffset = 0;
     return {
+      thread: 'off-thread',
       poll() {
         const offset = Atomics.load(header, 0);
         if (offset !== lastOffset) {

@@ -279,6 +279,7 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
     command: options.command,
     cwd: recording.cwd,
     createdAt: new Date(recording.startedAt).toISOString(),
+    ...(recording.esmHooks ? { esmHooks: recording.esmHooks } : {}),
     stop: {
       reason: stop.reason,
       exitCode: options.exit ? options.exit.exitCode : stop.exitCode,

@@ -149,6 +149,12 @@ export interface Recording {
   /** true when the ESM event buffer overflowed and later events were dropped. */
   esmTruncated: boolean;
   /**
+   * Where the agent's ESM hooks ran: `in-thread` (module.registerHooks, Node 22.15+) or `off-thread`
+   * (module.register, earlier). Off-thread, Node resolves imports on the hooks' thread and keeps its
+   * resolution caches there, not in the program's heap. Absent in older recordings.
+   */
+  esmHooks?: 'in-thread' | 'off-thread';
+  /**
    * [module url, epoch ms] each time an ESM module's body finished evaluating (a line the load hooks
    * append to its source calls the agent), in order. Absent in older recordings.
    */

@@ -116,6 +116,12 @@ export interface Report {
   cwd: string;
   /** ISO time the run started. */
   createdAt: string;
+  /**
+   * Where importcost's ESM hooks ran. `off-thread` (Node before 22.15): Node resolved the imports on the
+   * hooks' thread and kept its resolution and package.json caches there, so ES modules read low by
+   * those caches (measured: 1 MB over 458 ES modules, about 2 kB each). Absent in older reports.
+   */
+  esmHooks?: 'in-thread' | 'off-thread';
   /** contract */
   stop: { reason: StopReason; exitCode: number | null; error: string | null; signal: string | null };
   /** contract: all bytes; heapBytes = attributedBytes + unattributedBytes. */

@@ -50,6 +50,13 @@ export function formatSummary(
       `${formatBytes(programBytes)} the program allocated and kept  ${style.dim(`(sampled every ${report.sampling.intervalBytes} bytes)`)}`,
   );
   if (stop.error) lines.push(`  ${style.red('error:')} ${stop.error}`);
+  const esmModules = report.modules.filter((m) => m.kind === 'esm').length;
+  if (report.esmHooks === 'off-thread' && esmModules > 0) {
+    lines.push(
+      `  ${style.yellow('note:')} Node ${report.node} runs importcost's ESM hooks on their own thread and keeps its import ` +
+        `resolution caches there, so the ${esmModules} ES modules read about 2 kB each low (not on Node 22.15+)`,
+    );
+  }
 
   const site = (id: number): string => formatSite(report.modules[id]!.site, options.cwd);
   const chain = (id: number): string =>
