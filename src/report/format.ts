@@ -77,7 +77,8 @@ export interface ReportModule {
   estimatedBytes: number;
   /**
    * Part of selfBytes measured outside the sampler: the growth of V8's code spaces (compiled code) and,
-   * on V8 12+ / Node 22+, its trusted spaces (bytecode), which the sampling heap profiler does not observe.
+   * on V8 12+ / Node 22+, its trusted spaces (bytecode) during the load, counted in the proportion the
+   * samples did not already see (sampling.unsampledBytes against sampling.unsampledMeasuredBytes).
    */
   unsampledBytes: number;
 }
@@ -147,6 +148,12 @@ export interface Report {
     sampledBytes: number;
     /** Bytes measured outside the sampler (V8's code and trusted spaces), attributed to modules. */
     unsampledBytes: number;
+    /**
+     * The code and trusted spaces' whole measured growth. V8 samples part of it (what the program's thread
+     * allocates, which varies by version); unsampledBytes counts it in the proportion of the heap's
+     * growth the samples leave unexplained. Absent in older reports.
+     */
+    unsampledMeasuredBytes?: number;
     /**
      * Exact mode (--exact): each CommonJS load's selfBytes is measured (heapUsed after two full GCs at its
      * start and end, nested loads subtracted), not sampled; ESM modules are still sampled.
