@@ -151,6 +151,8 @@ export function attributeHeap(
   const owners = new Int32Array(count);
   const loaders = new Uint8Array(count);
   const users = new Uint8Array(count);
+  /** 1 where the owner is a builtin named by one of its functions (not its top-level code) on the way. */
+  const viaCall = new Uint8Array(count);
   // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
   const byUrl = urls.map((url) => ({
     // Only these urls can name an owner (identify() is undefined for every other).
@@ -169,7 +171,19 @@ export function attributeHeap(
     const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
     const found = inherited === 'readout' || !facts.named ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
     let owner = found === undefined ? inherited : found;
-    if (owner === null) owner = facts.builtin;
+    let call = found === undefined && parent >= 0 && viaCall[parent] === 1;
+    // A builtin's function that Node's loader runs its work inside names no owner for that work: Node 24
+    // wraps every import in node:diagnostics_channel's tracePromise, which claimed 5 MB of got's and
+    // execa's compiling (execa read -61%, got +17%). Its top-level code, and functions it runs nested in
+    // the loader's work (the getters an ESM facade reads, node:tls's root certificates), still claim.
+    if (call && facts.loader !== null) {
+      owner = null;
+      call = false;
+    }
+    if (owner === null && facts.builtin !== null) {
+      owner = facts.builtin;
+      call = !(functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0);
+    }
     if (owner === null && url === HOOKS_PROXY_URL) owner = 'agent';
     let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
     // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
@@ -180,6 +194,7 @@ export function attributeHeap(
     owners[i] = owner === null ? NO_OWNER : owner === 'agent' ? AGENT : owner === 'readout' ? READOUT : owner;
     loaders[i] = LOADER_STATES.indexOf(loader);
     users[i] = user ? 1 : 0;
+    viaCall[i] = call ? 1 : 0;
     const bytes = weights[i]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
