@@ -127,7 +127,8 @@ export function formatSummary(
           `  ${style.dim(`at ${site(m.id)}`)}`,
       ]),
   );
-  const unattributed = report.buckets.filter((b) => b.name !== 'baseline' && b.bytes !== 0);
+  // (Under 1 kB is rounding: the code spaces' share is counted per module in whole bytes.)
+  const unattributed = report.buckets.filter((b) => b.name !== 'baseline' && Math.abs(b.bytes) >= 1024);
   if (unattributed.length > 0) {
     lines.push('', style.bold('Not attributed to a module load'));
     for (const b of unattributed) lines.push(`  ${b.name.padEnd(18)} ${formatBytes(b.bytes).padStart(9)}  ${style.dim(b.description)}`);
