@@ -71,6 +71,8 @@ const TRAMPOLINE_PREFIX = 'importcost-load:';
  */
 const TRAMPOLINE_BATCH = 256;
 const AGENT_URL = __filename;
+/** What the CLI gives the target's `--require` (preload.cts): it loads this file on the main thread. */
+const PRELOAD_FILE = path.join(__dirname, 'preload.cjs');
 const ESM_HOOKS_FILE = path.join(__dirname, 'esm-hooks.mjs');
 /** Bytes of the buffer the ESM hooks thread writes its events into (about 150 bytes an event). */
 const ESM_BUFFER_BYTES = 32 * 1024 * 1024;
@@ -83,15 +85,15 @@ if (configText !== undefined && workerThreads.isMainThread) {
   start(JSON.parse(configText) as AgentConfig);
 }
 
-/** Remove `--require <agent>` from process.execArgv, so the target sees (and forks with) its own flags. */
+/** Remove `--require <preload>` from process.execArgv, so the target sees (and forks with) its own flags. */
 function stripOwnExecArgv(): void {
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
-    if ((argv[i] === '--require' || argv[i] === '-r') && argv[i + 1] === AGENT_URL) {
+    if ((argv[i] === '--require' || argv[i] === '-r') && argv[i + 1] === PRELOAD_FILE) {
       argv.splice(i, 2);
       return;
     }
-    if (argv[i] === `--require=${AGENT_URL}`) {
+    if (argv[i] === `--require=${PRELOAD_FILE}`) {
       argv.splice(i, 1);
       return;
     }
@@ -135,12 +137,6 @@ function start(config: AgentConfig): void {
     return v8.getHeapStatistics().used_heap_size;
   };
 
-  // Exact mode keeps bytecode as the ground truth does (--no-flush-bytecode): its GCs at every load
-  // boundary would otherwise age and flush earlier modules' bytecode in the middle of the run.
-  if (config.exact) v8.setFlagsFromString('--no-flush-bytecode');
-  // Deterministic sampling (a sample every `interval` bytes instead of at Poisson-distributed points)
-  // has less spread but can stay in phase with an allocation pattern; see DEFAULTS.sampling.
-  if (config.deterministic) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
   // The sampling heap profiler sees what the program's thread allocates, and not what V8's compiler
   // threads put in its code spaces (compiled code) and, from V8 12 (Node 22+), its trusted spaces
   // (bytecode, code metadata). Measured: 1.12 MB of code space unsampled on Node 20, and on Node 24 5 MB
@@ -300,6 +296,18 @@ function start(config: AgentConfig): void {
   const esm = startEsmHooks(() => {
     lastActivityMs = now();
   });
+  // V8 flags are set only now, after Node 20's hooks thread has started: a worker started after a flag
+  // changes boots about 22 ms slower (V8's flag hash no longer matches its cached code), and the program
+  // waits for that thread. Measured on Node 20, register() from a preload, 5 runs each: 23.7-33.1 ms
+  // with no flag changed, 46.9-50.6 ms after either of these. (The sampler, running since before the
+  // hooks, takes its first few samples at random points: the agent's own, while it registers them.)
+  // Exact mode keeps bytecode as the ground truth does (--no-flush-bytecode): its GCs at every load
+  // boundary would otherwise age and flush earlier modules' bytecode in the middle of the run.
+  if (config.exact) v8.setFlagsFromString('--no-flush-bytecode');
+  // Deterministic sampling (a sample every `interval` bytes instead of at Poisson-distributed points)
+  // has less spread but can stay in phase with an allocation pattern; see DEFAULTS.sampling. V8 reads
+  // the flag at every sample.
+  if (config.deterministic) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
 
   // ---- when to stop -------------------------------------------------------------------------
   const until = config.until;

@@ -17,7 +17,8 @@ import { DEFAULTS } from './defaults.js';
 import { IMPORTCOST_VERSION } from '../version.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const AGENT_PATH = join(here, '..', 'agent', 'agent.cjs');
+/** What the target's `--require` loads: the agent, on the main thread only (agent/preload.cts). */
+export const AGENT_PATH = join(here, '..', 'agent', 'preload.cjs');
 
 export type Until = 'auto' | 'exit' | 'listening' | 'idle' | number;
 

@@ -100,7 +100,7 @@ function variants() {
   });
   const agentAlone = (key, interval) => ({
     key,
-    command: (app) => [process.execPath, '--require', join(root, 'dist', 'agent', 'agent.cjs'), app.entry],
+    command: (app) => [process.execPath, '--require', join(root, 'dist', 'agent', 'preload.cjs'), app.entry],
     env: (work, n) => ({
       // The configuration run-profile.ts hands the agent; fd -1: no CLI is listening.
       IMPORTCOST_AGENT: JSON.stringify({
