@@ -17,11 +17,12 @@ export const DEFAULTS = {
   sampling: 'deterministic' as 'deterministic' | 'poisson',
   /**
    * Bytes between heap samples. Odd, so that 8-byte-aligned allocation patterns do not stay in phase
-   * with it. Measured by `npm run bench` three times (BENCHMARKS.md, 5 runs of three real apps each,
+   * with it. Measured by `npm run bench` four times (BENCHMARKS.md, 5 runs of three real apps each,
    * deterministic samples weighed by sample-weights.ts), error of each large dependency against the
    * ground truth:
-   *   16,411 B: median 1.7-1.8%, worst 8.3-10.7%; every CommonJS dependency within max(0.4 MB, 15%)
-   *   32,771 B: median 3.1-4.0%, worst 11.1-15.2%; @babel/core -15.2% in one run of fifteen
+   *   16,411 B: median 1.5-1.8%, worst 8.2-10.7%; every CommonJS dependency within max(0.4 MB, 15%)
+   *   32,771 B: median 3.1-4.0%, worst 11.1-16.5%; outside it in some runs: @babel/core -15%, express
+   *             (server app) -15..-16% in 3 runs of 5 in the last
    * The ES modules read low at every interval on Node 20 (README, "Known limits"): execa -15..-36% at
    * 16,411 B and -13..-34% at 32,771 B, unified -63..-78%.
    * Cost of each interval on a 2,000+-module start-up: BENCHMARKS.md.
