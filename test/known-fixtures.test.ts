@@ -7,8 +7,8 @@
  * Node 24 (margin over the measured maxima below). Construction counts the strings and arrays only; a module also retains its own code,
  * including the JIT code of its hot loop (code space, 0.05-0.15 MB a module, measured at the load's
  * boundaries), and the ground truth counts that too. Measured with deterministic samples weighed by
- * src/analysis/sample-weights.ts, per module: Node 20 -7% to +1% (4 runs), Node 22 -4% to +4% (3 runs),
- * Node 24 -4% to +20% (4 runs; its one +20% was a 3-unit module in a run with a code lump, below).
+ * src/analysis/sample-weights.ts, per module: Node 20 -7% to +1% (7 runs), Node 22 -4% to +4% (5 runs),
+ * Node 24 -6% to +20% (6 runs; its one +20% was a 3-unit module in a run with a code lump, below).
  * (With V8's own weights: Node 20 -1% to +12.2%, Node 22 -1% to +12%, Node 24 +3% to +25%.) The
  * sampler also counts each module's own code and Module objects (a few kB).
  * On Node 22 and 24 the bytes checked are the sampled part only (less the module's measured code
