@@ -66,7 +66,7 @@ export interface PreparedReport {
   index: AttributionIndex;
   imports: number[][];
   dominators: DominatorTree;
-  /** Per module: its code-space growth less that of the CJS loads nested in it. */
+  /** Per module: its code and trusted spaces' measured growth less that of the CJS loads nested in it. */
   unsampledBytes: number[];
   selfMs: number[];
   totalMs: number[];
@@ -112,8 +112,8 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
   for (const [id, path] of recording.cjs) {
     if (!index.byCjsId.has(id)) index.byCjsId.set(id, indexOf.get(path)!);
   }
-  // The sampler does not see V8's code spaces (nor, on V8 12+, its trusted spaces, which hold bytecode);
-  // the agent measured their growth around each CJS load (exact), less the loads nested in it.
+  // The agent measured the growth of V8's code and trusted spaces around each CJS load; each module's is
+  // that less the loads nested in it. The sampler saw part of it: finishReport counts the rest.
   const unsampledBytes = raw.map((m, i) => {
     if (m.cjsId < 0) return 0;
     let nested = 0;
