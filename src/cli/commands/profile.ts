@@ -3,7 +3,6 @@ import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../profile/defaults.js';
 import { profile } from '../../profile/run-profile.js';
 import type { Io } from '../io.js';
-import { viewUntilInterrupted } from './view.js';
 import { parseBytes, parseDuration, parsePositive, parseUntil } from '../parse.js';
 
 export function registerProfile(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -65,6 +64,6 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         );
       }
       setExit(result.exitCode);
-      if (opts.open) await viewUntilInterrupted(io, result.files.report, { open: true });
+      if (opts.open) await (await import('./view.js')).viewUntilInterrupted(io, result.files.report, { open: true });
     });
 }
