@@ -4,7 +4,10 @@
 // against 140-190 ms with them, in about the same wall time, on Node 20, 22 and 24; and the CPU it does
 // not take is the target's, whose end the CLI works alongside on the same cores. (Set before any of the
 // CLI's own code is loaded.)
-import { setFlagsFromString } from 'node:v8';
+import { cachedDataVersionTag, setFlagsFromString } from 'node:v8';
 
+// Read before the CLI changes a flag: the tag of this node's flags as started, which the agent compares
+// with its own to know whether Node's built-in code cache fits the target (src/agent/agent.cts).
+const codeCacheTag = cachedDataVersionTag();
 setFlagsFromString('--max-opt=1');
-import('../dist/cli/main.js').then((cli) => cli.main());
+import('../dist/cli/main.js').then((cli) => cli.main({ codeCacheTag }));

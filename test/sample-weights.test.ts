@@ -74,14 +74,15 @@ describe('deterministic sample weights', () => {
   }
 
   // The agent unsets V8's deterministic-sampling flag for the length of each built-in's first load (so
-  // V8 accepts Node's code cache for it) and sets it again after. The fixture requires node:zlib, then
-  // keeps 2,000 strings of exactly 8,192 B (half an interval at 16,384 B), one allocation each. Sampled
+  // V8 accepts Node's code cache for it) and sets it again after, when the target runs the CLI's own node
+  // with no V8 flags: the CLI runs on each version here. The fixture requires node:zlib, then keeps 2,000
+  // strings of exactly 8,192 B (half an interval at 16,384 B), one allocation each. Sampled
   // deterministically that reads exact to a sample: measured -0.2% to +0.3% on Node 20, 22 and 24.
   // With the flag left unset, V8 takes each string with chance 0.39 and the weights, read as deterministic,
   // come out -19% to -24% (3 runs of an agent with the second flag change removed). Tolerance: 2%.
   for (const [version, node] of [['20', process.execPath], ['22', NODE22], ['24', NODE24]] as const) {
     it.runIf(existsSync(node))(`samples deterministically after a built-in's first load (Node ${version})`, async () => {
-      const run = await runCli(['profile', '-q', '--until', 'exit', '--sample-interval', '16384', '--node', node, fixture('cli', 'after-builtin', 'index.cjs')]);
+      const run = await runCli(['profile', '-q', '--until', 'exit', '--sample-interval', '16384', fixture('cli', 'after-builtin', 'index.cjs')], { node });
       expect(run.code, run.stderr).toBe(0);
       expect(run.report!.sampling.mode).toBe('deterministic');
       const strings = moduleNamed(run.report!, '/after-builtin/strings.cjs');

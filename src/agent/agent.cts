@@ -61,6 +61,8 @@ interface AgentConfig {
   timeoutMs: number;
   /** File descriptor of the pipe to the CLI (it learns there that the recording is written), or -1. */
   fd: number;
+  /** v8.cachedDataVersionTag() of the CLI's node as started: see where the sampling flag is set. */
+  codeCacheTag?: number | null;
 }
 
 const TRAMPOLINE_PREFIX = 'importcost-load:';
@@ -103,6 +105,8 @@ function stripOwnExecArgv(): void {
 function start(config: AgentConfig): void {
   const now = (): number => perfHooks.performance.now();
   const t0 = now();
+  /** This process's V8 version, flags and CPU features, before the agent changes a flag. */
+  const codeCacheTag = v8.cachedDataVersionTag();
   const session = new inspector.Session();
   session.connect();
   // An in-process session answers synchronously, even inside process.on('exit').
@@ -160,8 +164,8 @@ function start(config: AgentConfig): void {
   const sampler = startSampler(config, post);
 
   const cjs: CjsLoadTuple[] = [];
-  /** Whether the agent has set V8's deterministic-sampling flag (after the ESM hooks have started). */
-  let samplingFlagSet = false;
+  /** Whether a built-in's first load runs with the sampling flag unset, so V8 takes Node's code cache. */
+  let builtinCodeCache = false;
   /** The request of the innermost Module._load call still running (consumed by the load it leads to). */
   let pendingRequest: string | null = null;
   /** Its requiring module's filename: the parent when no CJS load is on the stack (createRequire in ESM). */
@@ -259,13 +263,13 @@ function start(config: AgentConfig): void {
         pendingRequest = request;
         pendingParentFile = typeof parentFile === 'string' ? parentFile : null;
         const tuple = openLoad(name);
-        if (samplingFlagSet) v8.setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
+        if (builtinCodeCache) v8.setFlagsFromString('--no-sampling-heap-profiler-suppress-randomness');
         try {
           const result = trampolines[tuple[0]]!(originalModuleLoad, this, arguments);
           tuple[5] = true;
           return result;
         } finally {
-          if (samplingFlagSet) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
+          if (builtinCodeCache) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
           closeLoad(tuple);
         }
       }
@@ -313,16 +317,20 @@ function start(config: AgentConfig): void {
   // the flag at every sample.
   if (config.deterministic) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
   // Any V8 flag changed from its default makes V8 reject the code cache built into Node for its own
-  // modules (the cache records a hash of the flags), so every built-in the program then requires is
-  // compiled from source. Setting the flag back restores the hash. So the flag is unset for the length of
-  // each built-in's first load and set again after it (not in --exact, which also keeps bytecode, for
-  // the whole run). Measured on Node 20, 30 built-ins required in a row: 10.4 ms with no flag changed,
-  // 28-30 ms after a change, 7.7 ms after a change undone. On the 2,187-module bench app its 31 built-in
-  // loads now take 7.4-9.2 ms in all, against 15-17 ms before and 7.8-9.3 ms in plain node (timed there
-  // by a bare Module._load wrapper; 3 runs each), so their load times read as the program's. A sample taken
-  // inside that window spaces the next one at random instead of exactly one interval on: the mean
-  // spacing, and so the weights, are the same.
-  samplingFlagSet = config.deterministic && !config.exact;
+  // modules (the cache records a hash of the flags: v8.cachedDataVersionTag()), so every built-in the
+  // program then requires is compiled from source. Setting the flag back restores the hash. So the flag
+  // is unset for the length of each built-in's first load and set again after it. Measured on Node 20,
+  // 30 built-ins required in a row: 10.4 ms with no flag changed, 28-30 ms after a change, 7.7 ms after
+  // a change undone. On the 2,187-module bench app its 31 built-in loads now take 7.4-9.2 ms in all,
+  // against 15-17 ms before and 7.8-9.3 ms in plain node (timed there by a bare Module._load wrapper;
+  // 3 runs each), so their load times read as the program's.
+  // A sample taken inside that window spaces the next one at random instead of exactly one interval on:
+  // the mean spacing, and so the weights, stay the same, but the sampling phase then differs from run to
+  // run (the real-deps app in the clean room, 4 runs: fastify 1.85-2.01 MB, the same 1.94 MB every run
+  // without). So only where it pays: where this process's tag is the CLI's own as started (same node, no
+  // V8 flags of the program's own, whose change already rules the cache out: --single-threaded, for
+  // one), and not in --exact, which also keeps bytecode for the whole run.
+  builtinCodeCache = config.deterministic && !config.exact && config.codeCacheTag === codeCacheTag;
 
   // ---- when to stop -------------------------------------------------------------------------
   const until = config.until;

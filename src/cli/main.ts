@@ -73,8 +73,8 @@ function report(io: Io, err: { message: string; hint: string; exitCode: number }
   return err.exitCode;
 }
 
-/** The real process: bin/importcost.js calls this. */
-export async function main(): Promise<void> {
+/** The real process: bin/importcost.js calls this, with what it read before changing a V8 flag. */
+export async function main(startup: { codeCacheTag?: number } = {}): Promise<void> {
   process.exitCode = await run({
     argv: process.argv.slice(2),
     cwd: process.cwd(),
@@ -82,5 +82,6 @@ export async function main(): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
     forwardSignals: true,
+    codeCacheTag: startup.codeCacheTag,
   });
 }

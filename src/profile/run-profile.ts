@@ -60,6 +60,12 @@ export interface ProfileOptions {
   stdio?: 'inherit' | 'ignore';
   /** Forward SIGINT/SIGTERM received by this process to the target (the CLI does). */
   forwardSignals?: boolean;
+  /**
+   * v8.cachedDataVersionTag() of a node with its flags as started (the CLI reads its own). Where the
+   * target's tag matches, V8 accepts Node's built-in code cache there, and the agent keeps it usable for
+   * the built-ins the program loads (src/agent/agent.cts). Unset: it does not try.
+   */
+  codeCacheTag?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -168,6 +174,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     settleMs: options.settleMs ?? DEFAULTS.settleMs,
     idleMs: options.idleMs ?? DEFAULTS.idleMs,
     timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    codeCacheTag: options.codeCacheTag ?? null,
     fd: 3,
   };
   // The agent goes first, so its hooks see the user's own --require and --import modules load too.

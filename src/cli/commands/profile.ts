@@ -50,6 +50,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         stackDepth: opts.stackDepth,
         node: opts.node,
         forwardSignals: io.forwardSignals ?? false,
+        codeCacheTag: io.codeCacheTag,
         onProgress: quiet ? undefined : (message) => io.stderr.write(`importcost: ${message}\n`),
       });
       if (reporter) {
