@@ -61,7 +61,7 @@ interface AgentConfig {
   timeoutMs: number;
   /** File descriptor of the pipe to the CLI (it learns there that the recording is written), or -1. */
   fd: number;
-  /** v8.cachedDataVersionTag() of the CLI's node as started: see where the sampling flag is set. */
+  /** v8.cachedDataVersionTag() of the CLI's node, started with no flags: see where the sampling flag is set. */
   codeCacheTag?: number | null;
 }
 
@@ -327,9 +327,10 @@ function start(config: AgentConfig): void {
   // A sample taken inside that window spaces the next one at random instead of exactly one interval on:
   // the mean spacing, and so the weights, stay the same, but the sampling phase then differs from run to
   // run (the real-deps app in the clean room, 4 runs: fastify 1.85-2.01 MB, the same 1.94 MB every run
-  // without). So only where it pays: where this process's tag is the CLI's own as started (same node, no
-  // V8 flags of the program's own, whose change already rules the cache out: --single-threaded, for
-  // one), and not in --exact, which also keeps bytecode for the whole run.
+  // without). So only where it pays: where this process's tag is the one the CLI read from its own node
+  // started with no flags (bin/importcost.js), so the same node with none (a V8 flag of the program's
+  // own already rules the cache out: --single-threaded, for one), and not in --exact, which also keeps
+  // bytecode for the whole run.
   builtinCodeCache = config.deterministic && !config.exact && config.codeCacheTag === codeCacheTag;
 
   // ---- when to stop -------------------------------------------------------------------------

@@ -7,6 +7,6 @@ export interface Io {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   /** Forward SIGINT/SIGTERM to a running target (the real process does; in-process tests do not). */
   forwardSignals?: boolean;
-  /** v8.cachedDataVersionTag() of the CLI's node before it changed a flag (ProfileOptions.codeCacheTag). */
+  /** v8.cachedDataVersionTag() of the CLI's node, started with no flags (ProfileOptions.codeCacheTag). */
   codeCacheTag?: number;
 }

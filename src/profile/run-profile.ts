@@ -61,9 +61,9 @@ export interface ProfileOptions {
   /** Forward SIGINT/SIGTERM received by this process to the target (the CLI does). */
   forwardSignals?: boolean;
   /**
-   * v8.cachedDataVersionTag() of a node with its flags as started (the CLI reads its own). Where the
-   * target's tag matches, V8 accepts Node's built-in code cache there, and the agent keeps it usable for
-   * the built-ins the program loads (src/agent/agent.cts). Unset: it does not try.
+   * v8.cachedDataVersionTag() of a node started with no flags (the CLI reads its own, when it has none).
+   * Where the target's tag matches, V8 accepts Node's built-in code cache there, and the agent keeps it
+   * usable for the built-ins the program loads (src/agent/agent.cts). Unset: it does not try.
    */
   codeCacheTag?: number;
   onProgress?: (message: string) => void;
