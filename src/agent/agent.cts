@@ -67,6 +67,12 @@ interface AgentConfig {
 
 const TRAMPOLINE_PREFIX = 'importcost-load:';
 /**
+ * Trampolines of the in-thread ESM hooks (Node 22+): each first resolve of an import request and each
+ * first load of an ES module runs Node's default step through one, so the work Node does there (resolving,
+ * reading the package.json files on the way, fetching the source) names the module it was for.
+ */
+const HOOK_TRAMPOLINE_PREFIX = 'importcost-hook:';
+/**
  * Trampolines compiled per script. One vm.compileFunction per load cost about 18 us (40 ms, 0.045x of
  * plain start-up, on the 2,187-module bench app); one per 256 loads costs next to nothing, and the
  * functions of a script are told apart by their line.
@@ -172,6 +178,7 @@ function start(config: AgentConfig): void {
   let pendingParentFile: string | null = null;
   /** Every trampoline stays alive until the profile is read: a collected one loses its frames' url. */
   const trampolines: Function[] = [];
+  const hookTrampolines: Function[] = [];
   const loading: number[] = [];
   const seenFiles = new Set<string>();
   const seenBuiltins = new Set<string>();
@@ -186,15 +193,15 @@ function start(config: AgentConfig): void {
    * Load `id`'s trampoline: function `id % TRAMPOLINE_BATCH` of script `<prefix><batch>`, which starts on
    * that (0-based) line.
    */
-  const makeTrampoline = (id: number): void => {
+  const makeTrampoline = (id: number, family = trampolines, prefix = TRAMPOLINE_PREFIX): void => {
     const slot = id % TRAMPOLINE_BATCH;
     if (slot === 0) {
       // In parentheses, so V8 compiles them now, here (the agent's bucket), and not lazily at their first
       // call, which would charge their bytecode to the module that made the load (measured: 0.5 MB over
       // the bench app's 2,187 loads moved from the modules to the agent bucket this way).
       const body = `return [${new Array(TRAMPOLINE_BATCH).fill('(function (f, t, a) { return f.apply(t, a); })').join(',\n')}];`;
-      const batch = vm.compileFunction(body, [], { filename: TRAMPOLINE_PREFIX + id / TRAMPOLINE_BATCH })() as Function[];
-      trampolines.push(...batch);
+      const batch = vm.compileFunction(body, [], { filename: prefix + id / TRAMPOLINE_BATCH })() as Function[];
+      family.push(...batch);
     }
   };
 
@@ -236,10 +243,30 @@ function start(config: AgentConfig): void {
     prototype: { load: (this: unknown, filename: string) => unknown };
     _load: (this: unknown, request: unknown, parent: unknown, isMain: boolean) => unknown;
   };
+  // The wrappers' own frames name no owner (what Node does inside them is the program's), so what they
+  // keep for the agent is kept from within functions of the agent's own (firstFile, firstBuiltin, and the
+  // ESM hooks' helpers), whose frames put it in the agent bucket; else a Set's growth is charged to the
+  // module whose require made it.
+  const firstFile = (filename: string): boolean => {
+    if (seenFiles.has(filename)) return false;
+    seenFiles.add(filename);
+    return true;
+  };
+  /** `node:<x>` on a builtin's first require; on a later one, notes its importer and gives null. */
+  const firstBuiltin = (request: string, parentFile: unknown): string | null => {
+    const name = request.startsWith('node:') ? request : `node:${request}`;
+    if (!seenBuiltins.has(name)) {
+      seenBuiltins.add(name);
+      builtinImporters.set(name, new Set());
+      return name;
+    }
+    // A builtin required again: its importer is one more edge of the import graph (deferral savings).
+    if (typeof parentFile === 'string') builtinImporters.get(name)?.add(parentFile);
+    return null;
+  };
   const originalLoad = Module.prototype.load;
   Module.prototype.load = function importcostLoad(this: unknown, filename: string): unknown {
-    if (done || seenFiles.has(filename)) return originalLoad.apply(this, arguments as never);
-    seenFiles.add(filename);
+    if (done || !firstFile(filename)) return originalLoad.apply(this, arguments as never);
     const tuple = openLoad(filename);
     try {
       const result = trampolines[tuple[0]]!(originalLoad, this, arguments);
@@ -256,10 +283,8 @@ function start(config: AgentConfig): void {
     if (done || typeof request !== 'string') return originalModuleLoad.apply(this, arguments as never);
     const parentFile = (parentModule as { filename?: unknown } | null)?.filename;
     if (nodeModule.isBuiltin(request)) {
-      const name = request.startsWith('node:') ? request : `node:${request}`;
-      if (!seenBuiltins.has(name)) {
-        seenBuiltins.add(name);
-        builtinImporters.set(name, new Set());
+      const name = firstBuiltin(request, parentFile);
+      if (name !== null) {
         pendingRequest = request;
         pendingParentFile = typeof parentFile === 'string' ? parentFile : null;
         const tuple = openLoad(name);
@@ -273,8 +298,6 @@ function start(config: AgentConfig): void {
           closeLoad(tuple);
         }
       }
-      // A builtin required again: its importer is one more edge of the import graph (deferral savings).
-      if (typeof parentFile === 'string') builtinImporters.get(name)?.add(parentFile);
       return originalModuleLoad.apply(this, arguments as never);
     }
     const outerRequest = pendingRequest;
@@ -455,6 +478,7 @@ function start(config: AgentConfig): void {
       error ??= `importcost: could not read the heap profile: ${String(err)}`;
     }
     trampolines.length = 0;
+    hookTrampolines.length = 0;
     const profile = raw === null ? null : flatten(raw.head, raw.samples, raw.lineBase);
     const rest: RecordingHeap = {
       stop: { reason, atMs: atMs - t0, exitCode, error },
@@ -493,6 +517,8 @@ function start(config: AgentConfig): void {
       sampling: config.deterministic ? 'deterministic' : 'poisson',
       trampolinePrefix: TRAMPOLINE_PREFIX,
       trampolineBatch: TRAMPOLINE_BATCH,
+      hookTrampolinePrefix: HOOK_TRAMPOLINE_PREFIX,
+      hookOwners: esm.hookOwners,
       agentUrl: AGENT_URL,
       entryDoneMs: entryDoneMs === null ? null : entryDoneMs - t0,
       cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6], tuple[7], tuple[8], tuple[9]]),
@@ -529,12 +555,57 @@ function start(config: AgentConfig): void {
     truncated(): boolean;
     /** Where the hooks run: on the program's thread (module.registerHooks) or on their own (module.register). */
     thread: 'in-thread' | 'off-thread';
+    /** By hook trampoline id: [url, parentURL] of the import it resolved, or [url, null] of the module it loaded. */
+    hookOwners: [string, string | null][];
   } {
     const registerHooks = (nodeModule as unknown as { registerHooks?: Function }).registerHooks;
+    const hookOwners: [string, string | null][] = [];
     if (typeof registerHooks === 'function') {
       const events: EsmEvent[] = [];
       const seenResolved = new Set<string>();
+      const seenRequests = new Set<string>();
       const seenLoaded = new Set<string>();
+      /**
+       * Run Node's own step through a trampoline of its own, noted as owner [url, parentURL] (url filled
+       * in after a resolve). The hooks themselves name no owner (what Node does inside them is the
+       * program's): what they keep for the agent is kept from the helpers below, agent frames all.
+       */
+      const throughTrampoline = (url: string, parentURL: string | null, next: Function, args: unknown[]): any => {
+        const owner: [string, string | null] = [url, parentURL];
+        const id = hookOwners.push(owner) - 1;
+        makeTrampoline(id, hookTrampolines, HOOK_TRAMPOLINE_PREFIX);
+        const result = hookTrampolines[id]!(next, undefined, args);
+        if (parentURL !== null) owner[0] = (result as { url: string }).url;
+        return result;
+      };
+      /** An import request's first resolve does the work (its later ones hit Node's cache). */
+      const firstRequest = (specifier: string, parentURL: string | undefined): boolean => {
+        const request = `${parentURL}\n${specifier}`;
+        if (seenRequests.has(request)) return false;
+        seenRequests.add(request);
+        return true;
+      };
+      const noteResolve = (specifier: string, parentURL: string | undefined, result: { url: string; format?: string | null }): void => {
+        const edge = `${parentURL}\n${result.url}`;
+        if (seenResolved.has(edge)) return;
+        seenResolved.add(edge);
+        events.push({ t: 'r', url: result.url, parentURL, specifier, format: result.format });
+        onActivity();
+      };
+      const noteLoad = (loadUrl: string, result: { format?: string | null; source?: unknown }, startMs: number | undefined): void => {
+        seenLoaded.add(loadUrl);
+        const source = result.source as string | ArrayBufferView | null | undefined;
+        events.push({
+          t: 'l',
+          url: loadUrl,
+          format: result.format,
+          // (A require's time is its CommonJS load record's.)
+          start: startMs,
+          end: startMs === undefined ? undefined : epoch(),
+          size: source == null ? undefined : typeof source === 'string' ? source.length : source.byteLength,
+        });
+        onActivity();
+      };
       const epoch = (): number => perfHooks.performance.timeOrigin + now();
       // These hooks run for every require() too. A require's CommonJS load record already has what they
       // would note, so they pass it through, noting only an ES module's load (require(esm): its url names
@@ -543,40 +614,29 @@ function start(config: AgentConfig): void {
       registerHooks({
         resolve(specifier: string, context: { parentURL?: string; conditions?: readonly string[] }, nextResolve: Function) {
           if (isRequire(context)) return nextResolve(specifier, context);
-          const result = nextResolve(specifier, context);
-          const edge = `${context.parentURL}\n${result.url}`;
-          if (!done && !seenResolved.has(edge)) {
-            seenResolved.add(edge);
-            events.push({ t: 'r', url: result.url, parentURL: context.parentURL, specifier, format: result.format });
-            onActivity();
-          }
+          if (done) return nextResolve(specifier, context);
+          const result = firstRequest(specifier, context.parentURL)
+            ? throughTrampoline('', context.parentURL ?? null, nextResolve, [specifier, context])
+            : nextResolve(specifier, context);
+          if (!done) noteResolve(specifier, context.parentURL, result);
           return result;
         },
         load(loadUrl: string, context: { conditions?: readonly string[] }, nextLoad: Function) {
           if (done || seenLoaded.has(loadUrl)) return nextLoad(loadUrl, context);
           const required = isRequire(context);
-          const startMs = required ? 0 : epoch();
-          const result = nextLoad(loadUrl, context);
+          const startMs = required ? undefined : epoch();
+          // (A require's own CommonJS trampoline already names what runs inside it.)
+          const result = required ? nextLoad(loadUrl, context) : throughTrampoline(loadUrl, null, nextLoad, [loadUrl, context]);
           if (required && result.format !== 'module') return result;
-          seenLoaded.add(loadUrl);
+          noteLoad(loadUrl, result, startMs);
           const source = result.source as string | ArrayBufferView | null | undefined;
-          events.push({
-            t: 'l',
-            url: loadUrl,
-            format: result.format,
-            // (A require's time is its CommonJS load record's.)
-            start: required ? undefined : startMs,
-            end: required ? undefined : epoch(),
-            size: source == null ? undefined : typeof source === 'string' ? source.length : source.byteLength,
-          });
-          onActivity();
           if (markEvaluation && result.format === 'module' && loadUrl.startsWith('file:') && source != null) {
             return { ...result, source: evaluation.evaluationMark(source, loadUrl) };
           }
           return result;
         },
       });
-      return { poll() {}, count: () => events.length, read: () => events, truncated: () => false, thread: 'in-thread' };
+      return { poll() {}, count: () => events.length, read: () => events, truncated: () => false, thread: 'in-thread', hookOwners };
     }
     // Node 20: module.register runs hooks on their own thread; they append JSON lines to a shared buffer.
     const shared = new SharedArrayBuffer(ESM_BUFFER_BYTES);
@@ -585,6 +645,7 @@ function start(config: AgentConfig): void {
     let lastOffset = 0;
     return {
       thread: 'off-thread',
+      hookOwners,
       poll() {
         const offset = Atomics.load(header, 0);
         if (offset !== lastOffset) {

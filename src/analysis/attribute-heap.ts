@@ -4,6 +4,8 @@
  * The innermost frame on a sample's stack that names a load decides:
  * - a trampoline frame (one per first CommonJS/builtin/JSON/addon load): `importcost-load:<batch>` at
  *   line `id % batch size`, or `importcost-load:<id>` in recordings from before trampolines were batched;
+ * - a hook trampoline (Node 22+'s in-thread ESM hooks: an import request's first resolve, an ES module's
+ *   first load): `importcost-hook:<batch>` at line `id % batch size`;
  * - an ESM module's top-level frame (its file:// url, empty name, line 0, column 0). Importers are not on
  *   the stack when an ESM body runs, so the chain comes from the import graph instead;
  * - the agent's own frames (its bookkeeping), which form the `agent` bucket.
@@ -21,6 +23,10 @@ export interface AttributionIndex {
   trampolineBatch: number;
   /** CJS load id -> module index. */
   byCjsId: Map<number, number>;
+  /** Prefix of the in-thread ESM hooks' trampolines (Recording.hookTrampolinePrefix), or null. */
+  hookPrefix: string | null;
+  /** Hook trampoline id -> the module its work is charged to (build-report.ts). */
+  byHook: Map<number, number>;
   /** ESM module url -> module index. */
   byEsmUrl: Map<string, number>;
   /** `node:<name>` -> module index, for builtins in the report. */
@@ -84,6 +90,9 @@ function identify(url: string, functionName: string, line: number, column: numbe
     const script = Number(url.slice(index.trampolinePrefix.length));
     const owner = index.byCjsId.get(index.trampolineBatch > 0 ? script * index.trampolineBatch + line : script);
     return owner ?? undefined;
+  }
+  if (index.hookPrefix !== null && url.startsWith(index.hookPrefix)) {
+    return index.byHook.get(Number(url.slice(index.hookPrefix.length)) * index.trampolineBatch + line);
   }
   if (functionName === '' && line === 0 && column === 0) {
     const owner = index.byEsmUrl.get(url);
@@ -156,7 +165,11 @@ export function attributeHeap(
   // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
   const byUrl = urls.map((url) => ({
     // Only these urls can name an owner (identify() is undefined for every other).
-    named: url.startsWith(index.trampolinePrefix) || index.byEsmUrl.has(url) || index.agentPrefixes.some((p) => url.startsWith(p)),
+    named:
+      url.startsWith(index.trampolinePrefix) ||
+      (index.hookPrefix !== null && url.startsWith(index.hookPrefix)) ||
+      index.byEsmUrl.has(url) ||
+      index.agentPrefixes.some((p) => url.startsWith(p)),
     builtin: index.byBuiltin.get(url) ?? null,
     loader: url === 'node:internal/encoding' ? ('source' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
     user: url !== '' && !url.startsWith('node:'),

@@ -13,7 +13,7 @@ import {
 } from '../report/format.js';
 import { attributeHeap, shareByWeight, type AttributionIndex } from './attribute-heap.js';
 import { dominatorTree, importEdges, sumDominated, type DominatorTree } from './import-graph.js';
-import { listModules, type RawModule } from './list-modules.js';
+import { keyFromUrl, listModules, type RawModule } from './list-modules.js';
 import { displayName } from './names.js';
 
 export interface PackageFact extends ReportPackage {
@@ -99,6 +99,8 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     trampolinePrefix: recording.trampolinePrefix,
     trampolineBatch: recording.trampolineBatch ?? 0,
     byCjsId: new Map(),
+    hookPrefix: recording.hookTrampolinePrefix ?? null,
+    byHook: new Map(),
     byEsmUrl: new Map(),
     byBuiltin: new Map(),
     agentPrefixes: agentPrefixes(recording.agentUrl),
@@ -112,6 +114,19 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
   for (const [id, path] of recording.cjs) {
     if (!index.byCjsId.has(id)) index.byCjsId.set(id, indexOf.get(path)!);
   }
+  // Node 22+'s in-thread hooks: a load's work is the module's; an import's resolving is the module it
+  // first brought in (as the ground truth, which loads a dependency and all it first brings in, counts it;
+  // the loader's first-use costs with it), else the importer's, whose import it is.
+  recording.hookOwners?.forEach(([url, parentURL], id) => {
+    const child = url === '' ? undefined : indexOf.get(keyFromUrl(url));
+    if (parentURL === null) {
+      if (child !== undefined) index.byHook.set(id, child);
+      return;
+    }
+    const parent = indexOf.get(keyFromUrl(parentURL));
+    const owner = child !== undefined && (parent === undefined || parentOf[child] === parent) ? child : parent;
+    if (owner !== undefined) index.byHook.set(id, owner);
+  });
   // The agent measured the growth of V8's code and trusted spaces around each CJS load; each module's is
   // that less the loads nested in it. The sampler saw part of it: finishReport counts the rest.
   const unsampledBytes = raw.map((m, i) => {

@@ -123,6 +123,14 @@ export interface Recording {
    * script per load, named `<trampolinePrefix><load id>`.
    */
   trampolineBatch?: number;
+  /**
+   * In-thread ESM hooks (Node 22+): the first resolve of each import request and the first load of each
+   * ES module ran Node's step through trampoline `id` (script `<hookTrampolinePrefix><batch>`, line
+   * `id % trampolineBatch`). hookOwners[id] is [url, parentURL] for a resolve, [url, null] for a load;
+   * url is '' where the resolve failed. Absent in older recordings and with off-thread hooks.
+   */
+  hookTrampolinePrefix?: string;
+  hookOwners?: [string, string | null][];
   /** The url of the agent's own frames (its allocations form the `agent` bucket). */
   agentUrl: string;
   stop: { reason: StopReason; atMs: number; exitCode: number | null; error: string | null };
