@@ -119,6 +119,8 @@ async function profileRuns(entry: string, runs: number, options: RunOptions) {
     for (let i = 0; i < runs; i++) {
       options.onProgress?.(`profiling ${shown}${runs > 1 ? ` (run ${i + 1} of ${runs})` : ''}`);
       const dir = mkdtempSync(join(tmpdir(), 'importcost-check-'));
+      // No codeCacheTag: the sampling flag stays set through built-in loads, so a deterministic program's
+      // readings repeat from run to run, as a gate wants (ProfileOptions.codeCacheTag).
       const { report, files } = await profile({
         command: [entry, ...options.args],
         cwd: options.cwd,
