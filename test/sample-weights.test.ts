@@ -79,7 +79,7 @@ describe('deterministic sample weights', () => {
   // strings of exactly 8,192 B (half an interval at 16,384 B), one allocation each. Sampled
   // deterministically that reads exact to a sample: measured -0.2% to +0.3% on Node 20, 22 and 24.
   // With the flag left unset, V8 takes each string with chance 0.39 and the weights, read as deterministic,
-  // come out -19% to -24% (3 runs of an agent with the second flag change removed). Tolerance: 2%.
+  // come out -19% to -25% (6 runs of an agent with the second flag change removed). Tolerance: 2%.
   for (const [version, node] of [['20', process.execPath], ['22', NODE22], ['24', NODE24]] as const) {
     it.runIf(existsSync(node))(`samples deterministically after a built-in's first load (Node ${version})`, async () => {
       const run = await runCli(['profile', '-q', '--until', 'exit', '--sample-interval', '16384', fixture('cli', 'after-builtin', 'index.cjs')], { node });
