@@ -562,9 +562,21 @@ function start(config: AgentConfig): void {
     const hookOwners: [string, string | null][] = [];
     if (typeof registerHooks === 'function') {
       const events: EsmEvent[] = [];
-      const seenResolved = new Set<string>();
-      const seenRequests = new Set<string>();
+      /**
+       * parentURL -> what it has seen: the specifiers it resolved (requests) and the urls they gave (edges).
+       * Keyed by the loader's own strings, so the agent keeps a set entry an import, not a new string.
+       */
+      const seenRequests = new Map<string | undefined, Set<string>>();
+      const seenResolved = new Map<string | undefined, Set<string>>();
       const seenLoaded = new Set<string>();
+      /** Whether `key` is new under `parent` in `seen`; notes it. */
+      const firstUnder = (seen: Map<string | undefined, Set<string>>, parent: string | undefined, key: string): boolean => {
+        let keys = seen.get(parent);
+        if (keys === undefined) seen.set(parent, (keys = new Set()));
+        if (keys.has(key)) return false;
+        keys.add(key);
+        return true;
+      };
       /**
        * Run Node's own step through a trampoline of its own, noted as owner [url, parentURL] (url filled
        * in after a resolve). The hooks themselves name no owner (what Node does inside them is the
@@ -579,16 +591,9 @@ function start(config: AgentConfig): void {
         return result;
       };
       /** An import request's first resolve does the work (its later ones hit Node's cache). */
-      const firstRequest = (specifier: string, parentURL: string | undefined): boolean => {
-        const request = `${parentURL}\n${specifier}`;
-        if (seenRequests.has(request)) return false;
-        seenRequests.add(request);
-        return true;
-      };
+      const firstRequest = (specifier: string, parentURL: string | undefined): boolean => firstUnder(seenRequests, parentURL, specifier);
       const noteResolve = (specifier: string, parentURL: string | undefined, result: { url: string; format?: string | null }): void => {
-        const edge = `${parentURL}\n${result.url}`;
-        if (seenResolved.has(edge)) return;
-        seenResolved.add(edge);
+        if (!firstUnder(seenResolved, parentURL, result.url)) return;
         events.push({ t: 'r', url: result.url, parentURL, specifier, format: result.format });
         onActivity();
       };
