@@ -590,8 +590,6 @@ function start(config: AgentConfig): void {
         if (parentURL !== null) owner[0] = (result as { url: string }).url;
         return result;
       };
-      /** An import request's first resolve does the work (its later ones hit Node's cache). */
-      const firstRequest = (specifier: string, parentURL: string | undefined): boolean => firstUnder(seenRequests, parentURL, specifier);
       const noteResolve = (specifier: string, parentURL: string | undefined, result: { url: string; format?: string | null }): void => {
         if (!firstUnder(seenResolved, parentURL, result.url)) return;
         events.push({ t: 'r', url: result.url, parentURL, specifier, format: result.format });
@@ -620,10 +618,11 @@ function start(config: AgentConfig): void {
         resolve(specifier: string, context: { parentURL?: string; conditions?: readonly string[] }, nextResolve: Function) {
           if (isRequire(context)) return nextResolve(specifier, context);
           if (done) return nextResolve(specifier, context);
-          const result = firstRequest(specifier, context.parentURL)
+          // An import request's first resolve does the work (its later ones hit Node's cache).
+          const result = firstUnder(seenRequests, context.parentURL, specifier)
             ? throughTrampoline('', context.parentURL ?? null, nextResolve, [specifier, context])
             : nextResolve(specifier, context);
-          if (!done) noteResolve(specifier, context.parentURL, result);
+          noteResolve(specifier, context.parentURL, result);
           return result;
         },
         load(loadUrl: string, context: { conditions?: readonly string[] }, nextLoad: Function) {
