@@ -13,6 +13,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'importcost.js');
 export const NODE22 = join(ROOT, 'test', 'node-versions', 'node_modules', 'node22', 'bin', 'node');
 export const NODE24 = join(ROOT, 'test', 'node-versions', 'node_modules', 'node24', 'bin', 'node');
+export const NODE26 = join(ROOT, 'test', 'node-versions', 'node_modules', 'node26', 'bin', 'node');
 export const V8_PROFILER_NEXT = join(ROOT, 'node_modules', 'v8-profiler-next', 'build', 'Release', 'profiler.node');
 export const fixture = (...parts: string[]): string => join(ROOT, 'test', 'fixtures', ...parts);
 
