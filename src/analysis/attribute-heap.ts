@@ -37,10 +37,11 @@ export interface AttributionIndex {
 
 /**
  * The agent's wrappers around Node's loader: what runs inside them (resolving, creating the Module,
- * reading the source) is the program's own cost, so these frames name no owner. Every other agent
- * frame is bookkeeping (load records, trampolines) and forms the `agent` bucket.
+ * reading the source) is the program's own cost, so these frames name no owner; so is the source that
+ * --esm-evaluation's mark (evaluationMark) hands back to the loader. Every other agent frame is
+ * bookkeeping (load records, trampolines) and forms the `agent` bucket.
  */
-const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'resolve', 'load']);
+const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'resolve', 'load', 'evaluationMark']);
 
 /**
  * What the ESM loader spent, by what it was doing (read off the loader's own function names), so each

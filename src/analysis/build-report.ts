@@ -38,10 +38,10 @@ export interface BuildOptions {
   exit?: { exitCode: number | null; signal: string | null };
 }
 
-/** The frame-url prefixes of the agent (its .cjs file and the ESM hooks beside it). */
+/** The frame-url prefixes of the agent: every file in its folder (its parts, and the ESM hooks beside them). */
 function agentPrefixes(agentUrl: string): string[] {
   const dir = agentUrl.slice(0, agentUrl.lastIndexOf('/') + 1);
-  return [agentUrl, `${dir}esm-hooks`, `file://${dir}esm-hooks`];
+  return [dir, `file://${dir}`];
 }
 
 /**

@@ -1,0 +1,24 @@
+/**
+ * What the agent's parts share inside one process or thread: its settings from the CLI, its clock, and
+ * whether the run is over. Types and one small factory only; built-ins only.
+ */
+import perfHooks = require('node:perf_hooks');
+import type { AgentConfig, AgentContext } from './types.cjs';
+
+
+
+function createContext(config: AgentConfig): AgentContext {
+  const now = (): number => perfHooks.performance.now();
+  const t0 = now();
+  return {
+    config,
+    t0,
+    now,
+    epoch: () => perfHooks.performance.timeOrigin + now(),
+    done: false,
+    lastActivityMs: t0,
+    finish: () => {},
+  };
+}
+
+export = { createContext };

@@ -1,0 +1,73 @@
+/**
+ * When the agent stops recording: the process exits, a server's first listen() completes (plus the
+ * settle time), the loop is idle after start-up, a timeout, or a signal. Each calls ctx.finish once
+ * (finish ignores every call after the first). Built-ins only.
+ */
+import dc = require('node:diagnostics_channel');
+import perfHooks = require('node:perf_hooks');
+import type { StopReason } from '../recording/format.js';
+import type { AgentContext, StopWatch } from './types.cjs';
+
+
+/**
+ * Arm the stop conditions of ctx.config.until. `poll` runs at each idle tick (the off-thread ESM hooks'
+ * events are read there); `started` says whether the program has loaded anything yet.
+ */
+function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolean): StopWatch {
+  const { config, now } = ctx;
+  const until = config.until;
+  const timers: NodeJS.Timeout[] = [];
+  let crashError: string | null = null;
+  const stopAfter = (ms: number, reason: StopReason): void => {
+    timers.push(setTimeout(() => ctx.finish(reason, null), ms).unref());
+  };
+  stopAfter(typeof until === 'number' ? until : config.timeoutMs, 'timeout');
+  if (until === 'auto' || until === 'listening') {
+    dc.subscribe('tracing:net.server.listen:asyncEnd', function onListen(): void {
+      dc.unsubscribe('tracing:net.server.listen:asyncEnd', onListen);
+      stopAfter(config.settleMs, 'listening');
+    });
+  }
+  if (until === 'auto' || until === 'idle') {
+    // Idle: the entry has run, and for idleMs no module was loaded while the loop was mostly idle.
+    let elu = perfHooks.performance.eventLoopUtilization();
+    let quietSinceMs = now();
+    const tick = setInterval(() => {
+      const t = now();
+      poll();
+      const next = perfHooks.performance.eventLoopUtilization();
+      const busy = perfHooks.performance.eventLoopUtilization(next, elu).utilization > 0.5;
+      elu = next;
+      if (busy || ctx.lastActivityMs > quietSinceMs) quietSinceMs = Math.max(ctx.lastActivityMs, busy ? t : 0);
+      if (t - quietSinceMs >= config.idleMs && started()) ctx.finish('idle', null);
+    }, Math.max(20, Math.min(200, config.idleMs / 5)));
+    tick.unref();
+    timers.push(tick);
+  }
+
+  process.on('uncaughtExceptionMonitor', (err) => {
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    crashError ??= text;
+  });
+  process.on('exit', (code) => ctx.finish(crashError === null ? 'exit' : 'crash', code));
+  // On a signal: write the profile, then let the signal do what it would have done. If the target
+  // listens for it itself, its own handler decides; otherwise re-raise it with the default action.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      ctx.finish('signal', null);
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
+  return {
+    clear: () => {
+      for (const timer of timers) clearTimeout(timer);
+    },
+    crashError: () => crashError,
+  };
+}
+
+export = { watchForStop };

@@ -1,0 +1,109 @@
+/**
+ * The types the agent's parts share (each part is a CommonJS file whose values go out through
+ * `export =`, so its types live here). Types only: this file compiles to nothing the agent runs.
+ */
+import type { CjsLoadTuple, EsmEvent, Recording, StopReason, V8SamplingNode, V8SamplingProfile } from '../recording/format.js';
+
+/** What the CLI passes in IMPORTCOST_AGENT (JSON). */
+export interface AgentConfig {
+  recording: string;
+  /**
+   * Where to write everything but the heap (RecordingModules), before the profile is read, so the CLI
+   * can work on it while the profile is read and written to `recording` (RecordingHeap).
+   */
+  modules: string;
+  sampleInterval: number;
+  /** V8's --sampling-heap-profiler-suppress-randomness: a sample every interval bytes exactly. */
+  deterministic: boolean;
+  /** Exact mode: two full GCs and heapUsed at each CommonJS load's start and end (slow). */
+  exact: boolean;
+  /** Append a line to each ESM module's source that reports the end of its body's evaluation. */
+  esmEvaluation?: boolean;
+  stackDepth: number;
+  sampler: 'inspector' | 'v8-profiler-next';
+  /** Directory of the v8-profiler-next package, when that backend is chosen. */
+  v8ProfilerDir: string | null;
+  until: 'auto' | 'exit' | 'listening' | 'idle' | number;
+  settleMs: number;
+  idleMs: number;
+  timeoutMs: number;
+  /** File descriptor of the pipe to the CLI (it learns there that the recording is written), or -1. */
+  fd: number;
+  /** v8.cachedDataVersionTag() of the CLI's node, started with no flags: see where the sampling flag is set. */
+  codeCacheTag?: number | null;
+}
+
+/** The agent's shared state in this process; every part reads `done` before it records anything. */
+export interface AgentContext {
+  readonly config: AgentConfig;
+  /** performance.now() at the agent's start: recording times count from it. */
+  readonly t0: number;
+  now(): number;
+  /** Epoch ms (performance.timeOrigin + now), as the off-thread ESM hooks stamp their events. */
+  epoch(): number;
+  /** true once finish() has begun: the hooks then pass every call straight through. */
+  done: boolean;
+  /** When a module last loaded (ms, now()): the idle rule waits for quiet after it. */
+  lastActivityMs: number;
+  /** Set by the stop conditions to the agent's finish. */
+  finish: (reason: StopReason, exitCode: number | null) => void;
+}
+
+export interface TrampolineFamily {
+  /** Script names are `<prefix><batch>`; the analysis reads the id back as batch * TRAMPOLINE_BATCH + line. */
+  readonly prefix: string;
+  /**
+   * Every trampoline, by id. They stay alive until the profile is read: a collected one loses its frames'
+   * url. Emptied once it has been read.
+   */
+  readonly fns: Function[];
+  /** Make sure trampoline `id` exists (ids are asked for in order, from 0). */
+  make(id: number): void;
+}
+
+export interface CjsHooks {
+  /** One tuple a first load, in the order they began (times are now() ms, not yet relative to t0). */
+  readonly records: CjsLoadTuple[];
+  readonly trampolines: TrampolineFamily;
+  /** now() ms when the entry's own load ended, or null. */
+  entryDoneMs(): number | null;
+  /** Whether a built-in's first load runs with the sampling flag unset, so V8 takes Node's code cache. */
+  builtinCodeCache: boolean;
+  /** Every CommonJS import edge, read from require.cache at the end (see importGraph). */
+  importGraph(): NonNullable<Recording['imports']>;
+}
+
+export interface EsmHooks {
+  poll(): void;
+  count(): number;
+  read(): EsmEvent[];
+  truncated(): boolean;
+  /** Where the hooks run: on the program's thread (module.registerHooks) or on their own (module.register). */
+  thread: 'in-thread' | 'off-thread';
+  /** By hook trampoline id: [url, parentURL] of the import it resolved, or [url, null] of the module it loaded. */
+  hookOwners: [string, string | null][];
+  /** The in-thread hooks' trampolines (kept alive until the profile is read). */
+  trampolines: TrampolineFamily;
+}
+
+/** The profile as the sampler returns it, before flatten(). */
+export interface RawProfile {
+  head: V8SamplingNode;
+  /** The live samples, where the sampler gives them (the inspector does). */
+  samples: V8SamplingProfile['samples'] | null;
+  /** What the sampler counts lines and columns from. */
+  lineBase: number;
+}
+
+export interface Sampler {
+  stop(): RawProfile;
+  /** Whether stop() runs a full GC before it reads the samples (the inspector's does). */
+  collectsGarbage: boolean;
+}
+
+export interface StopWatch {
+  /** Cancel every timer (finish calls it). */
+  clear(): void;
+  /** `Name: message` of the first uncaught exception, or null. */
+  crashError(): string | null;
+}
