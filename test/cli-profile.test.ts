@@ -134,13 +134,20 @@ describe('how the target ends', () => {
 });
 
 describe('the target does not see importcost', () => {
-  it('same stdout bytes, argv, execArgv, require.main, environment', async () => {
+  // What it sees: NODE_OPTIONS with the agent's --require first, and IMPORTCOST_AGENT (its settings),
+  // which carry the agent to every Node process and thread the program starts. Nothing else.
+  it('same stdout bytes, argv, execArgv, require.main; the environment but for NODE_OPTIONS and IMPORTCOST_AGENT', async () => {
     const entry = cli('untouched', 'entry.js');
-    const plain = spawnSync(process.execPath, ['--no-warnings', entry, 'a', '--flag'], { encoding: 'latin1' });
-    const profiled = await runCli(['profile', '--', process.execPath, '--no-warnings', entry, 'a', '--flag']);
+    const env = { ...process.env, NODE_OPTIONS: '--max-semi-space-size=16' };
+    const plain = spawnSync(process.execPath, ['--no-warnings', entry, 'a', '--flag'], { encoding: 'latin1', env });
+    const profiled = await runCli(['profile', '--', process.execPath, '--no-warnings', entry, 'a', '--flag'], { env: { NODE_OPTIONS: '--max-semi-space-size=16' } });
     expect(profiled.code).toBe(0);
-    expect(Buffer.from(profiled.stdout, 'utf8')).toEqual(Buffer.from(plain.stdout, 'latin1'));
-    expect(JSON.parse(plain.stdout.split('\n')[0]!)).toMatchObject({ execArgv: ['--no-warnings'], mainIsModule: true, env: [] });
+    const [plainFirst, ...plainRest] = plain.stdout.split('\n');
+    const [profiledFirst, ...profiledRest] = profiled.stdout.split('\n');
+    expect(Buffer.from(profiledRest.join('\n'), 'utf8')).toEqual(Buffer.from(plainRest.join('\n'), 'latin1'));
+    const seen = JSON.parse(profiledFirst!);
+    expect(JSON.parse(plainFirst!)).toMatchObject({ execArgv: ['--no-warnings'], mainIsModule: true, env: [], nodeOptions: '--max-semi-space-size=16' });
+    expect(seen).toEqual({ ...JSON.parse(plainFirst!), env: ['IMPORTCOST_AGENT'], nodeOptions: expect.stringMatching(/^--require ".*\/dist\/agent\/preload\.cjs" --max-semi-space-size=16$/) });
     expect(profiled.report!.command).toEqual([process.execPath, '--no-warnings', entry, 'a', '--flag']);
   });
 });

@@ -42,7 +42,7 @@ describe('the file', () => {
 
   it('bad input: exit 2, one line, nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'importcost-export-bad-'));
-    writeFileSync(join(dir, 'newer.json'), JSON.stringify({ schema: 'importcost-report@2' }));
+    writeFileSync(join(dir, 'newer.json'), JSON.stringify({ schema: 'importcost-report@3' }));
     const target = join(dir, 'out.html');
     const newer = await runCli(['export', '--html', target, join(dir, 'newer.json')]);
     expect(newer.code).toBe(2);

@@ -48,7 +48,7 @@ describe('files written by a real run', () => {
   it('the report validates against schema/importcost-report.schema.json', () => {
     expect(run.code).toBe(0);
     expect(validate(reportSchema, run.report)).toEqual([]);
-    expect(run.report!.schema).toBe('importcost-report@1');
+    expect(run.report!.schema).toBe('importcost-report@2');
   });
 
   it('the flamegraph validates against speedscope\'s own file-format schema', () => {
@@ -79,12 +79,12 @@ describe('files written by a real run', () => {
 });
 
 describe('reading reports', () => {
-  const good = JSON.stringify({ schema: 'importcost-report@1', totals: {}, modules: [] });
+  const good = JSON.stringify({ schema: 'importcost-report@2', totals: {}, modules: [] });
   it.each([
     ['truncated JSON', good.slice(0, 20), /is not valid JSON \(truncated\?\)/],
     ['not ours', JSON.stringify({ $schema: 'https://www.speedscope.app/file-format-schema.json' }), /is not an importcost report/],
-    ['a newer schema', JSON.stringify({ schema: 'importcost-report@2', totals: {}, modules: [] }), /written by a newer importcost \(schema importcost-report@2\)/],
-    ['missing modules', JSON.stringify({ schema: 'importcost-report@1' }), /missing its modules or totals/],
+    ['a newer schema', JSON.stringify({ schema: 'importcost-report@3', totals: {}, modules: [] }), /written by a newer importcost \(schema importcost-report@3\)/],
+    ['missing modules', JSON.stringify({ schema: 'importcost-report@2' }), /missing its modules or totals/],
   ])('refuses %s with one line and a hint', (_, text, message) => {
     let error: { message: string; hint: string; exitCode: number } | undefined;
     try {
@@ -96,6 +96,16 @@ describe('reading reports', () => {
     expect(error?.message).not.toContain('\n');
     expect(error?.hint.length).toBeGreaterThan(5);
     expect(error?.exitCode).toBe(2);
+  });
+});
+
+describe('reading an @1 report', () => {
+  it('migrates it to @2: the one process, read at the end of start-up', () => {
+    const v1 = { schema: 'importcost-report@1', command: ['server.js'], totals: { heapBytes: 5, wallMs: 12 }, modules: [] };
+    const report = parseReport(JSON.stringify(v1), 'old.json');
+    expect(report.schema).toBe('importcost-report@2');
+    expect(report.totals).toMatchObject({ heapBytes: 5, heap: 'end-of-startup', heapAtMs: 12 });
+    expect(report.process).toMatchObject({ role: 'main', label: 'main', argv: ['server.js'], threadId: 0 });
   });
 });
 

@@ -14,9 +14,9 @@
  */
 import type { Recording, RecordingHeap, RecordingModules, StopReason } from '../recording/format.js';
 
+import fs = require('node:fs');
 import path = require('node:path');
 import vm = require('node:vm');
-import workerThreads = require('node:worker_threads');
 import perfHooks = require('node:perf_hooks');
 import v8 = require('node:v8');
 import type { AgentConfig, RawProfile } from './types.cjs';
@@ -26,6 +26,8 @@ import esmLoaderHooks = require('./esm-loader-hooks.cjs');
 import sampler_ = require('./sampler.cjs');
 import stopConditions = require('./stop-conditions.cjs');
 import writer = require('./recording-writer.cjs');
+import eventStream = require('./event-stream.cjs');
+import identity = require('./identity.cjs');
 import trampolines = require('./trampolines.cjs');
 import evaluation = require('./evaluation-mark.cjs');
 
@@ -34,17 +36,34 @@ import evaluation = require('./evaluation-mark.cjs');
  * its allocations form the `agent` bucket, but for the wrappers Node's own work runs inside.
  */
 const AGENT_URL = __filename;
-/** What the CLI gives the target's `--require` (preload.cts): it loads this file on the main thread. */
+/** What `--require` loads (preload.cts): it loads this file in each process and thread of the command. */
 const PRELOAD_FILE = path.join(__dirname, 'preload.cjs');
+/**
+ * The settings, which stay in the environment (with NODE_OPTIONS) so that every Node process the program
+ * starts, and every worker thread, profiles too. A process that outlives the CLI's run (its work folder
+ * gone) is left alone.
+ */
 const configText = process.env.IMPORTCOST_AGENT;
-if (configText !== undefined && workerThreads.isMainThread) {
-  // Neither the target nor its children should see us: forked children would otherwise profile too.
-  delete process.env.IMPORTCOST_AGENT;
+const config = configText === undefined ? null : readConfig(configText);
+if (config !== null) {
   stripOwnExecArgv();
-  start(JSON.parse(configText) as AgentConfig);
+  start(config);
 }
 
-/** Remove `--require <preload>` from process.execArgv, so the target sees (and forks with) its own flags. */
+function readConfig(text: string): AgentConfig | null {
+  try {
+    const parsed = JSON.parse(text) as AgentConfig;
+    return typeof parsed.dir === 'string' && fs.existsSync(parsed.dir) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Remove `--require <preload>` from process.execArgv where it was given on the command line, so the
+ * program sees (and forks with) its own flags. (The CLI passes it in NODE_OPTIONS, which execArgv does not
+ * show.)
+ */
 function stripOwnExecArgv(): void {
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -62,6 +81,8 @@ function stripOwnExecArgv(): void {
 function start(config: AgentConfig): void {
   const ctx = context.createContext(config);
   const { now, t0 } = ctx;
+  const self = identity.identify(config.cliPid);
+  const file = (suffix: string): string => path.join(config.dir, `${self.key}${suffix}`);
   /** This process's V8 version, flags and CPU features, before the agent changes a flag. */
   const codeCacheTag = v8.cachedDataVersionTag();
   const post = sampler_.connectInspector();
@@ -106,8 +127,17 @@ function start(config: AgentConfig): void {
   const spaces = (): Record<string, number> =>
     Object.fromEntries(v8.getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
   const spacesAtBaseline = spaces();
+  const stream = eventStream.openEventStream(ctx, file('.events'), {
+    schema: 'importcost-events@1',
+    process: self,
+    node: process.version,
+    cwd: process.cwd(),
+    startedAt: perfHooks.performance.timeOrigin + t0,
+    baselineBytes,
+    heapLimitBytes: v8.getHeapStatistics().heap_size_limit,
+  });
   const sampler = sampler_.startSampler(config, post);
-  const cjsHooks = cjsHooks_.installCjsHooks(ctx, unsampledBytes, settledHeap);
+  const cjsHooks = cjsHooks_.installCjsHooks(ctx, unsampledBytes, settledHeap, stream);
   const cjs = cjsHooks.records;
 
   // ESM bodies (--esm-evaluation): the load hooks append a line to each module's source that calls this
@@ -123,8 +153,10 @@ function start(config: AgentConfig): void {
     });
   }
   const esm = esmLoaderHooks.startEsmHooks(ctx, () => {
-    ctx.lastActivityMs = now();
+    const t = (ctx.lastActivityMs = now());
+    if (t >= stream.nextFlushMs) stream.flush();
   });
+  stream.attach(cjs, esm.drain);
   // V8 flags are set only now, after Node 20's hooks thread has started: a worker started after a flag
   // changes boots about 22 ms slower (V8's flag hash no longer matches its cached code), and the program
   // waits for that thread. Measured on Node 20, register() from a preload, 5 runs each: 23.7-33.1 ms
@@ -155,7 +187,16 @@ function start(config: AgentConfig): void {
   cjsHooks.builtinCodeCache = config.deterministic && !config.exact && config.codeCacheTag === codeCacheTag;
 
   // ---- when to stop -------------------------------------------------------------------------
-  const stopWatch = stopConditions.watchForStop(ctx, () => esm.poll(), () => cjsHooks.entryDoneMs() !== null || esm.count() > 0 || cjs.length > 0);
+  let listen: { atMs: number; viaCluster: boolean } | null = null;
+  const stopWatch = stopConditions.watchForStop(
+    ctx,
+    () => esm.poll(),
+    () => cjsHooks.entryDoneMs() !== null || esm.count() > 0 || cjs.length > 0,
+    (viaCluster) => {
+      listen = { atMs: now() - t0, viaCluster };
+      stream.record(['l', listen.atMs, viaCluster]);
+    },
+  );
   ctx.finish = finish;
 
   function finish(reason: StopReason, exitCode: number | null): void {
@@ -174,8 +215,8 @@ function start(config: AgentConfig): void {
     // the inspector's JSON). It is written from a function of its own, whose frame is gone before the GC:
     // written from this one, the interpreter's register that held the modules kept them alive through the
     // GC (0.8 MB of arrays on that app, found in a heap snapshot), and they counted in the heap at the end.
-    writeModulesPart();
-    writer.tellCli(config.fd, 'modules');
+    stream.flush();
+    if (writeModulesPart()) stream.record(['modules']);
     try {
       if (sampler.collectsGarbage && !config.exact) {
         // The inspector's stopSampling runs a full GC of its own before it reads the samples (V8's
@@ -217,14 +258,13 @@ function start(config: AgentConfig): void {
       profile,
     };
     const schema: Recording['schema'] = 'importcost-recording@1';
-    writer.writeAtomically(config.recording, JSON.stringify({ schema, ...rest }));
-    writer.tellCli(config.fd, `done ${reason}`);
+    if (writer.writeAtomically(file('.heap.json'), JSON.stringify({ schema, ...rest }))) stream.record(['done', reason]);
+    stream.close();
   }
 
   /** Write RecordingModules to its file; nothing it builds outlives the call (see finish). */
-  /** Write RecordingModules to its file; nothing it builds outlives the call (see finish). */
-  function writeModulesPart(): void {
-    writer.writeAtomically(config.modules, JSON.stringify(readModules()));
+  function writeModulesPart(): boolean {
+    return writer.writeAtomically(file('.modules.json'), JSON.stringify(readModules()));
   }
 
   /** What the run recorded, but the heap. */
@@ -233,6 +273,8 @@ function start(config: AgentConfig): void {
       schema: 'importcost-recording@1',
       node: process.version,
       pid: process.pid,
+      process: self,
+      listen,
       argv: process.argv,
       cwd: process.cwd(),
       startedAt: perfHooks.performance.timeOrigin + t0,

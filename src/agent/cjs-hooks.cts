@@ -6,7 +6,7 @@
 import nodeModule = require('node:module');
 import v8 = require('node:v8');
 import type { CjsLoadTuple, Recording } from '../recording/format.js';
-import type { AgentContext, CjsHooks } from './types.cjs';
+import type { AgentContext, CjsHooks, EventStream } from './types.cjs';
 import trampolines_ = require('./trampolines.cjs');
 
 const TRAMPOLINE_PREFIX = 'importcost-load:';
@@ -14,9 +14,9 @@ const TRAMPOLINE_PREFIX = 'importcost-load:';
 
 /**
  * Install the hooks. `unsampledBytes` reads V8's code and trusted spaces (measured around each load);
- * `settledHeap` is heapUsed after full GCs, for --exact.
+ * `settledHeap` is heapUsed after full GCs, for --exact; a load's end flushes `stream` when one is due.
  */
-function installCjsHooks(ctx: AgentContext, unsampledBytes: () => number, settledHeap: () => number): CjsHooks {
+function installCjsHooks(ctx: AgentContext, unsampledBytes: () => number, settledHeap: () => number, stream: EventStream): CjsHooks {
   const { config, now } = ctx;
   const cjs: CjsLoadTuple[] = [];
   const trampolines = trampolines_.trampolineFamily(TRAMPOLINE_PREFIX);
@@ -70,6 +70,7 @@ function installCjsHooks(ctx: AgentContext, unsampledBytes: () => number, settle
     loading.pop();
     tuple[4] = ctx.lastActivityMs = now();
     if (tuple[2] === -1 && tuple[0] === 0) entryDoneMs = tuple[4];
+    if (tuple[4] >= stream.nextFlushMs) stream.flush();
   };
 
   // CommonJS files (.js, .cjs, .json, .node, and require(esm)): Module.prototype.load runs once per

@@ -21,6 +21,8 @@ const HOOK_TRAMPOLINE_PREFIX = 'importcost-hook:';
 const ESM_HOOKS_FILE = path.join(__dirname, 'esm-hooks.mjs');
 /** Bytes of the buffer the ESM hooks thread writes its events into (about 150 bytes an event). */
 const ESM_BUFFER_BYTES = 32 * 1024 * 1024;
+/** Set in the environment while Node 20's hooks thread starts (preload.cts reads it there). */
+const HOOKS_THREAD_ENV = 'IMPORTCOST_HOOKS_THREAD';
 
 
 /** Start the hooks; `onActivity` is called at each new event (the idle rule's clock). */
@@ -109,13 +111,33 @@ function startEsmHooks(ctx: AgentContext, onActivity: () => void): EsmHooks {
         return result;
       },
     });
-    return { poll() {}, count: () => events.length, read: () => events, truncated: () => false, thread: 'in-thread', hookOwners, trampolines: hookTrampolines };
+    let drained = 0;
+    const drain = (): EsmEvent[] => {
+      const fresh = events.slice(drained);
+      drained = events.length;
+      return fresh;
+    };
+    return { poll() {}, count: () => events.length, read: () => events, drain, truncated: () => false, thread: 'in-thread', hookOwners, trampolines: hookTrampolines };
   }
   // Node 20: module.register runs hooks on their own thread; they append JSON lines to a shared buffer.
   const shared = new SharedArrayBuffer(ESM_BUFFER_BYTES);
   const header = new Int32Array(shared, 0, 2);
-  nodeModule.register(url.pathToFileURL(ESM_HOOKS_FILE).href, { data: { shared, markEvaluation } });
+  // The hooks' thread runs the --require modules too; this mark (its copy of the environment) tells the
+  // agent's preload there to stay out.
+  process.env[HOOKS_THREAD_ENV] = '1';
+  try {
+    nodeModule.register(url.pathToFileURL(ESM_HOOKS_FILE).href, { data: { shared, markEvaluation } });
+  } finally {
+    delete process.env[HOOKS_THREAD_ENV];
+  }
   let lastOffset = 0;
+  let drainedOffset = 0;
+  const decode = (from: number, to: number): EsmEvent[] =>
+    new TextDecoder()
+      .decode(new Uint8Array(shared, 8 + from, to - from))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as EsmEvent);
   return {
     thread: 'off-thread',
     hookOwners,
@@ -128,16 +150,15 @@ function startEsmHooks(ctx: AgentContext, onActivity: () => void): EsmHooks {
       }
     },
     count: () => Atomics.load(header, 0),
-    read() {
+    read: () => decode(0, Atomics.load(header, 0)),
+    drain() {
       const end = Atomics.load(header, 0);
-      const text = new TextDecoder().decode(new Uint8Array(shared, 8, end));
-      return text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as EsmEvent);
+      const fresh = decode(drainedOffset, end);
+      drainedOffset = end;
+      return fresh;
     },
     truncated: () => Atomics.load(header, 1) !== 0,
   };
 }
 
-export = { HOOK_TRAMPOLINE_PREFIX, startEsmHooks };
+export = { HOOK_TRAMPOLINE_PREFIX, HOOKS_THREAD_ENV, startEsmHooks };

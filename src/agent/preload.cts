@@ -1,10 +1,11 @@
 /**
- * What the target's `--require` loads. Node runs `--require` in every thread it starts with the
- * program's flags: the program's own workers, and on Node 20 the ESM hooks' thread that the agent's
- * `module.register` starts and waits for. Those threads used to load the whole agent and its built-ins
- * and then skip it. Only the main thread loads it now: the program's first line came 2.7 ms sooner on
- * Node 20 (median of 25 paired runs), and each worker of the program starts about 1 ms sooner.
+ * What `--require` loads in every Node process of the profiled command (the CLI puts it in NODE_OPTIONS,
+ * which npm, shells and the program's own child processes pass on) and in every thread Node starts with
+ * it: the program's worker threads each get an agent of their own (each thread has its own heap). Node 20's
+ * ESM hooks thread, which the agent's own `module.register` starts, runs it too and is left out (the agent
+ * marks the environment that thread copies), as are Node's other internal threads.
  */
 import workerThreads = require('node:worker_threads');
 
-if (workerThreads.isMainThread) require('./agent.cjs');
+const internal = (workerThreads as { isInternalThread?: boolean }).isInternalThread === true;
+if (!internal && process.env.IMPORTCOST_HOOKS_THREAD === undefined) require('./agent.cjs');

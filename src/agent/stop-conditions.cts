@@ -5,15 +5,17 @@
  */
 import dc = require('node:diagnostics_channel');
 import perfHooks = require('node:perf_hooks');
+import workerThreads = require('node:worker_threads');
 import type { StopReason } from '../recording/format.js';
 import type { AgentContext, StopWatch } from './types.cjs';
 
 
 /**
  * Arm the stop conditions of ctx.config.until. `poll` runs at each idle tick (the off-thread ESM hooks'
- * events are read there); `started` says whether the program has loaded anything yet.
+ * events are read there); `started` says whether the program has loaded anything yet; `onListen` hears of
+ * the first listen() (viaCluster: a cluster primary's, made on its workers' behalf).
  */
-function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolean): StopWatch {
+function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolean, onListen: (viaCluster: boolean) => void): StopWatch {
   const { config, now } = ctx;
   const until = config.until;
   const timers: NodeJS.Timeout[] = [];
@@ -22,12 +24,20 @@ function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolea
     timers.push(setTimeout(() => ctx.finish(reason, null), ms).unref());
   };
   stopAfter(typeof until === 'number' ? until : config.timeoutMs, 'timeout');
-  if (until === 'auto' || until === 'listening') {
-    dc.subscribe('tracing:net.server.listen:asyncEnd', function onListen(): void {
-      dc.unsubscribe('tracing:net.server.listen:asyncEnd', onListen);
-      stopAfter(config.settleMs, 'listening');
-    });
-  }
+  // A cluster primary listens on its workers' behalf (round-robin): seen on the stack of listen() itself.
+  let viaCluster = false;
+  dc.subscribe('tracing:net.server.listen:asyncStart', function onListenStart(): void {
+    dc.unsubscribe('tracing:net.server.listen:asyncStart', onListenStart);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50;
+    viaCluster = new Error().stack?.includes('round_robin_handle') === true;
+    Error.stackTraceLimit = limit;
+  });
+  dc.subscribe('tracing:net.server.listen:asyncEnd', function onListenEnd(): void {
+    dc.unsubscribe('tracing:net.server.listen:asyncEnd', onListenEnd);
+    onListen(viaCluster);
+    if (until === 'auto' || until === 'listening') stopAfter(config.settleMs, 'listening');
+  });
   if (until === 'auto' || until === 'idle') {
     // Idle: the entry has run, and for idleMs no module was loaded while the loop was mostly idle.
     let elu = perfHooks.performance.eventLoopUtilization();
@@ -52,7 +62,8 @@ function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolea
   process.on('exit', (code) => ctx.finish(crashError === null ? 'exit' : 'crash', code));
   // On a signal: write the profile, then let the signal do what it would have done. If the target
   // listens for it itself, its own handler decides; otherwise re-raise it with the default action.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // (Only a process's main thread receives signals.)
+  for (const signal of workerThreads.isMainThread ? (['SIGINT', 'SIGTERM', 'SIGHUP'] as const) : []) {
     const onSignal = (): void => {
       ctx.finish('signal', null);
       if (process.listenerCount(signal) === 1) {

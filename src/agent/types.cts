@@ -2,16 +2,18 @@
  * The types the agent's parts share (each part is a CommonJS file whose values go out through
  * `export =`, so its types live here). Types only: this file compiles to nothing the agent runs.
  */
-import type { CjsLoadTuple, EsmEvent, Recording, StopReason, V8SamplingNode, V8SamplingProfile } from '../recording/format.js';
+import type { CjsLoadTuple, EsmEvent, EventRecord, Recording, StopReason, V8SamplingNode, V8SamplingProfile } from '../recording/format.js';
 
 /** What the CLI passes in IMPORTCOST_AGENT (JSON). */
 export interface AgentConfig {
-  recording: string;
   /**
-   * Where to write everything but the heap (RecordingModules), before the profile is read, so the CLI
-   * can work on it while the profile is read and written to `recording` (RecordingHeap).
+   * The CLI's work folder. Each process or thread writes `<key>.events` (its event stream) there as it
+   * runs, then `<key>.modules.json` (RecordingModules, before the profile is read, so the CLI can work on
+   * it meanwhile) and `<key>.heap.json` (RecordingHeap).
    */
-  modules: string;
+  dir: string;
+  /** The CLI's pid: where a process's list of ancestors stops. */
+  cliPid: number;
   sampleInterval: number;
   /** V8's --sampling-heap-profiler-suppress-randomness: a sample every interval bytes exactly. */
   deterministic: boolean;
@@ -27,8 +29,6 @@ export interface AgentConfig {
   settleMs: number;
   idleMs: number;
   timeoutMs: number;
-  /** File descriptor of the pipe to the CLI (it learns there that the recording is written), or -1. */
-  fd: number;
   /** v8.cachedDataVersionTag() of the CLI's node, started with no flags: see where the sampling flag is set. */
   codeCacheTag?: number | null;
 }
@@ -77,6 +77,8 @@ export interface EsmHooks {
   poll(): void;
   count(): number;
   read(): EsmEvent[];
+  /** The events since the last call (the event stream's flushes). */
+  drain(): EsmEvent[];
   truncated(): boolean;
   /** Where the hooks run: on the program's thread (module.registerHooks) or on their own (module.register). */
   thread: 'in-thread' | 'off-thread';
@@ -106,4 +108,17 @@ export interface StopWatch {
   clear(): void;
   /** `Name: message` of the first uncaught exception, or null. */
   crashError(): string | null;
+}
+
+/** The agent's running account to the CLI (event-stream.cts). */
+export interface EventStream {
+  /** ctx.now() ms at or after which the next load's end should flush. */
+  nextFlushMs: number;
+  /** Where the flushes read from: the CommonJS load tuples, and the ESM events since the last call. */
+  attach(cjs: CjsLoadTuple[], drainEsm: () => EsmEvent[]): void;
+  /** Write what is new since the last flush, and the heap's reading when the last one is older than a tick. */
+  flush(): void;
+  /** Flush, then write one record (a listen, a part of the recording on disk). */
+  record(record: EventRecord): void;
+  close(): void;
 }

@@ -10,6 +10,8 @@ import {
   type ReportBucket,
   type ReportModule,
   type ReportPackage,
+  type ReportProcess,
+  type ReportProcessSummary,
 } from '../report/format.js';
 import { attributeHeap, shareByWeight, type AttributionIndex } from './attribute-heap.js';
 import { dominatorTree, importEdges, sumDominated, type DominatorTree } from './import-graph.js';
@@ -36,6 +38,8 @@ export interface BuildOptions {
   command: string[];
   /** What the CLI saw of the target's end; overrides the agent's view where it knows more. */
   exit?: { exitCode: number | null; signal: string | null };
+  /** Which process or thread this is, with its role among the command's (analysis/process-roles.ts). */
+  process?: ReportProcess;
 }
 
 /** The frame-url prefixes of the agent: every file in its folder (its parts, and the ESM hooks beside them). */
@@ -289,14 +293,24 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
     { name: 'esm-loader', bytes: esmLoaderLeft, description: 'ESM loader work with no ESM module to charge it to' },
   ];
   const bucketSum = buckets.reduce((sum, b) => sum + b.bytes, 0);
-  // What the samples do not explain. heapUsed is exact, the samples estimate; and the samples only see
-  // new objects, while baseline objects that die during the run (bytecode flushed by the final GCs,
-  // bootstrap temporaries) shrink heapUsed. Measured at -0.6 to -1.7 MB on the fixtures; signed.
-  buckets.push({
-    name: 'sampling-residual',
-    bytes: heapBytes - attributedBytes - bucketSum,
-    description: `heap growth less the sampled live allocations (${sampled} bytes): sampling error, and baseline objects freed during the run`,
-  });
+  const lastReadingAtMs = recording.heap.lastReadingAtMs;
+  if (lastReadingAtMs !== undefined) {
+    // The process ended before its profile could be read: its last heap reading, unattributed.
+    buckets.push({
+      name: 'unknown',
+      bytes: heapBytes - attributedBytes - bucketSum,
+      description: `the process ended (${recording.stop.reason}) before its heap profile was read: its last heap reading, less the baseline, not attributed`,
+    });
+  } else {
+    // What the samples do not explain. heapUsed is exact, the samples estimate; and the samples only see
+    // new objects, while baseline objects that die during the run (bytecode flushed by the final GCs,
+    // bootstrap temporaries) shrink heapUsed. Measured at -0.6 to -1.7 MB on the fixtures; signed.
+    buckets.push({
+      name: 'sampling-residual',
+      bytes: heapBytes - attributedBytes - bucketSum,
+      description: `heap growth less the sampled live allocations (${sampled} bytes): sampling error, and baseline objects freed during the run`,
+    });
+  }
   const packages = new Set(modules.flatMap((m) => (m.package ? [`${m.package.name}@${m.package.version}`] : [])));
   const stop = recording.stop;
   const report: Report = {
@@ -313,11 +327,14 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
       error: stop.error,
       signal: options.exit?.signal ?? null,
     },
+    process: options.process ?? defaultProcess(recording),
     totals: {
       heapBytes,
       attributedBytes,
       unattributedBytes: heapBytes - attributedBytes,
       baselineBytes: recording.heap.baselineBytes,
+      heap: lastReadingAtMs === undefined ? 'end-of-startup' : 'last-reading',
+      heapAtMs: round3(lastReadingAtMs ?? stop.atMs),
       wallMs: round3(stop.atMs),
       modules: modules.length,
       packages: packages.size,
@@ -336,6 +353,30 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
     modules,
   };
   return deepFreeze(report);
+}
+
+/**
+ * The report with its place among the command's processes (its role and label; for the main report, the
+ * list of them all): a new frozen report sharing everything else.
+ */
+export function withProcess(report: Report, process: ReportProcess, processes?: ReportProcessSummary[]): Report {
+  return deepFreeze({ ...report, process, ...(processes ? { processes } : {}) });
+}
+
+/** A recording's process as the report's, where the caller gives none: the command's one main process. */
+function defaultProcess(recording: Recording): ReportProcess {
+  const own = recording.process;
+  return {
+    pid: own?.pid ?? recording.pid,
+    ppid: own?.ppid ?? 0,
+    threadId: own?.threadId ?? 0,
+    role: 'main',
+    label: 'main',
+    argv: own?.argv ?? recording.argv,
+    launcher: own?.launcher ?? null,
+    parent: null,
+    listen: recording.listen ?? null,
+  };
 }
 
 /**

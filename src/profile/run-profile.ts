@@ -1,35 +1,45 @@
 /**
- * Run a target under the agent, wait for its recording, and build the report. No printing: progress
- * goes to the `onProgress` callback, results are returned, failures are thrown as ImportcostError.
+ * Run a command under the agent (every Node process and thread it starts), wait for the recordings, and
+ * build one report per process or thread. No printing: progress goes to the `onProgress` callback,
+ * results are returned, failures are thrown as ImportcostError.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outputError, targetError, usageError } from '../errors.js';
+import { noNodeError, targetError, usageError } from '../errors.js';
 import type { PreparedReport } from '../analysis/build-report.js';
-import type { Recording, RecordingHeap, RecordingModules } from '../recording/format.js';
+import type { ProcessFacts, ProcessPlace } from '../analysis/process-roles.js';
+import type { Recording, RecordingHeap, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
 import { RECORDING_SCHEMA } from '../recording/format.js';
-import type { Report } from '../report/format.js';
+import type { Report, ReportProcess, ReportProcessSummary } from '../report/format.js';
+import type { AgentTrack } from './agent-events.js';
+import { entryExists, nodeOptionsWithAgent, parseCommand, type Target } from './command.js';
 import { DEFAULTS } from './defaults.js';
+import { ensureOutputDir } from './output-dir.js';
+import { supervise, type RunEnd, type Supervised } from './supervise.js';
+import { writeFileAtomically } from './write-atomically.js';
 import { IMPORTCOST_VERSION } from '../version.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** What the target's `--require` loads: the agent, on the main thread only (agent/preload.cts). */
+/** What `--require` loads in each process and thread of the command (agent/preload.cts). */
 export const AGENT_PATH = join(here, '..', 'agent', 'preload.cjs');
 
 export type Until = 'auto' | 'exit' | 'listening' | 'idle' | number;
 
 export interface ProfileOptions {
-  /** `[entry, ...args]`, or `[node, ...nodeFlags, entry, ...args]` to choose node and its flags. */
+  /**
+   * `[entry, ...args]`; `[node, ...nodeFlags, entry, ...args]` to choose node and its flags; or any
+   * command (`['npm', 'start']`), run as given with the agent reaching every Node process it starts.
+   */
   command: string[];
   cwd?: string;
   env?: Record<string, string | undefined>;
   /** Output directory (created). */
   out?: string;
-  /** Base name of the output files; default: the entry's base name without extension. */
+  /** Base name of the output files; default: the entry's base name without extension (a command's words). */
   name?: string;
   until?: Until;
   timeoutMs?: number;
@@ -58,7 +68,7 @@ export interface ProfileOptions {
   node?: string;
   /** The target's stdio: inherited by default (its output passes through untouched). */
   stdio?: 'inherit' | 'ignore';
-  /** Forward SIGINT/SIGTERM received by this process to the target (the CLI does). */
+  /** Stop the target tree when this process gets SIGINT/SIGTERM (the CLI does). */
   forwardSignals?: boolean;
   /**
    * v8.cachedDataVersionTag() of a node started with no flags (the CLI reads its own, when it has none).
@@ -67,60 +77,34 @@ export interface ProfileOptions {
    */
   codeCacheTag?: number;
   onProgress?: (message: string) => void;
+  /** Called after each read of the agents' streams: processes seen, modules loaded so far, ms since the start. */
+  onTick?: (state: { processes: number; modules: number; elapsedMs: number }) => void;
+}
+
+/** One process or thread's report, as written. */
+export interface ProcessReport {
+  report: Report;
+  files: { report: string; speedscope: string };
 }
 
 export interface ProfileResult {
+  /** The report of the process that matters most (see pickMain): `<out>/<name>.importcost.json`. */
   report: Report;
   files: { report: string; speedscope: string };
-  /** What importcost should exit with: the target's own code when it ended by itself. */
+  /** Every process and thread, the main one first. */
+  processes: ProcessReport[];
+  /** How the run ended (RunEnd): start-up over, the root's exit, the watchdog, or an interrupt. */
+  end: RunEnd;
+  /**
+   * What importcost should exit with: the root's own code when it ended by itself (128 + the signal when
+   * one killed it), 0 when importcost stopped it after start-up, WATCHDOG_EXIT_CODE when the watchdog
+   * did, 128 + the signal when importcost itself was interrupted.
+   */
   exitCode: number;
 }
 
-interface Target {
-  node: string;
-  nodeArgs: string[];
-  entry: string | null;
-  args: string[];
-}
-
-/** Node flags that take their value as the next argument (so the entry is found after them). */
-const FLAGS_WITH_VALUE = new Set([
-  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file',
-  '--input-type', '--title', '--inspect-port', '--max-old-space-size', '--stack-size', '--watch-path',
-  '--experimental-default-type', '--disable-warning', '--redirect-warnings', '--env-file-if-exists',
-]);
-
-function looksLikeNode(word: string): boolean {
-  return /(^|\/)node(\d+)?(\.exe)?$/.test(word);
-}
-
-export function parseCommand(command: string[], nodeBinary: string): Target {
-  if (command.length === 0) throw usageError('no program to profile', 'give an entry file: importcost profile server.js');
-  if (!looksLikeNode(command[0]!)) return { node: nodeBinary, nodeArgs: [], entry: command[0]!, args: command.slice(1) };
-  const nodeArgs: string[] = [];
-  let i = 1;
-  for (; i < command.length; i++) {
-    const word = command[i]!;
-    if (word === '--') {
-      i++;
-      break;
-    }
-    if (!word.startsWith('-')) break;
-    nodeArgs.push(word);
-    if (word === '-e' || word === '--eval' || word === '-p' || word === '--print') {
-      throw usageError(`node ${word} is not supported`, 'write the code to a file and profile that file');
-    }
-    if (FLAGS_WITH_VALUE.has(word) && i + 1 < command.length) nodeArgs.push(command[++i]!);
-  }
-  if (i >= command.length) throw usageError('no entry file after the node flags', 'e.g. importcost profile -- node --import tsx src/server.ts');
-  return { node: command[0]!, nodeArgs, entry: command[i]!, args: command.slice(i + 1) };
-}
-
-/** Node finds `server` as server.js, server.json, server.node, or server/index.js. */
-function entryExists(file: string): boolean {
-  if (existsSync(file) && statSync(file).isFile()) return true;
-  return ['.js', '.json', '.node', '/index.js'].some((ext) => existsSync(file + ext));
-}
+/** importcost's exit code when its watchdog had to stop a target that did not finish within --timeout. */
+export const WATCHDOG_EXIT_CODE = 124;
 
 function v8ProfilerNextDir(): string {
   try {
@@ -133,36 +117,38 @@ function v8ProfilerNextDir(): string {
   }
 }
 
+/** Output files' base name: the entry's (server.js -> server), or a command's first words (npm start -> npm-start). */
+function defaultName(target: Target): string {
+  if (target.kind === 'node') return basename(target.entry, extname(target.entry)) || 'profile';
+  const words = [basename(target.argv[0]!, extname(target.argv[0]!))];
+  const next = target.argv[1];
+  if (next !== undefined && !next.startsWith('-')) words.push(basename(next, extname(next)));
+  return words.join('-').replace(/[^\w.@-]+/g, '_') || 'profile';
+}
+
 export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const target = parseCommand(options.command, options.node ?? process.execPath);
   const sampler = options.sampler ?? 'inspector';
   if (options.stackDepth !== undefined && sampler !== 'v8-profiler-next') {
     throw usageError('--stack-depth needs --sampler v8-profiler-next', "the inspector's sampler always keeps 128 frames; drop --stack-depth or add --sampler v8-profiler-next");
   }
-  const entryPath = resolve(cwd, target.entry!);
-  if (!entryExists(entryPath)) {
+  const target = parseCommand(options.command, options.node ?? process.execPath, cwd, env.PATH);
+  if (target.kind === 'node' && !entryExists(resolve(cwd, target.entry))) {
     throw usageError(`cannot find the entry file ${target.entry}`, `run it from the folder it is in, or give its path (looked in ${cwd})`);
   }
-  const name = options.name ?? (basename(target.entry!, extname(target.entry!)) || 'profile');
+  const name = options.name ?? defaultName(target);
   const out = resolve(cwd, options.out ?? DEFAULTS.out);
-  try {
-    mkdirSync(out, { recursive: true });
-    accessSync(out, constants.W_OK);
-  } catch (err) {
-    throw outputError(`cannot write to ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose another folder with --out');
-  }
+  ensureOutputDir(out);
   const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir() : null;
-  if (v8ProfilerDir !== null) checkV8ProfilerNext(target.node, v8ProfilerDir);
+  if (v8ProfilerDir !== null) checkV8ProfilerNext(target.kind === 'node' ? target.node : process.execPath, v8ProfilerDir);
 
   const work = mkdtempSync(join(tmpdir(), 'importcost-'));
-  const recordingPath = join(work, 'recording.json');
-  const modulesPath = join(work, 'recording.modules.json');
   const until = options.until ?? 'auto';
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const config = {
-    recording: recordingPath,
-    modules: modulesPath,
+    dir: work,
+    cliPid: process.pid,
     sampleInterval: options.sampleInterval ?? DEFAULTS.sampleInterval,
     deterministic: (options.sampling ?? DEFAULTS.sampling) === 'deterministic',
     exact: options.exact ?? false,
@@ -173,116 +159,289 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     until,
     settleMs: options.settleMs ?? DEFAULTS.settleMs,
     idleMs: options.idleMs ?? DEFAULTS.idleMs,
-    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    timeoutMs,
     codeCacheTag: options.codeCacheTag ?? null,
-    fd: 3,
   };
-  // The agent goes first, so its hooks see the user's own --require and --import modules load too.
-  const args = ['--require', AGENT_PATH, ...target.nodeArgs, target.entry!, ...target.args];
-  options.onProgress?.(`profiling ${[target.entry, ...target.args].join(' ')} (until ${until})`);
-  // The agent writes the recording in two parts, each written, then renamed, then announced on fd 3:
-  // "modules" (everything but the heap), then "done" (the heap). What of the report does not need the heap
-  // (packages, import sites, names, the graph) is built while the agent reads the profile (its GC, V8's
-  // translation, the inspector's JSON) and writes it; the rest once it is done. The report and the flamegraph
-  // are built while the target is still exiting (25 ms for the bench's 200 MB heap, longer when it is
-  // stopped with SIGTERM), and take the exit as the target ends. Anything that fails early is simply
-  // redone after the target has ended.
-  const files = { report: join(out, `${name}.importcost.json`), speedscope: join(out, `${name}.speedscope.json`) };
-  const readJson = <T>(file: string): T => {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as T & { schema: string };
+  const [file, args] = target.kind === 'node' ? [target.node, [...target.nodeArgs, target.entry, ...target.args]] : [target.file, target.argv.slice(1)];
+  options.onProgress?.(`profiling ${target.kind === 'node' ? [target.entry, ...target.args].join(' ') : target.argv.join(' ')} (until ${until})`);
+  // The agent reaches every Node process of the command through NODE_OPTIONS (npm, shells and the
+  // program's own child processes pass it on), and every worker thread through --require.
+  const childEnv: Record<string, string | undefined> = {
+    ...env,
+    NODE_OPTIONS: nodeOptionsWithAgent(AGENT_PATH, env.NODE_OPTIONS),
+    IMPORTCOST_AGENT: JSON.stringify(config),
+  };
+
+  // Each agent writes its recording in two parts, each written, then renamed, then announced in its event
+  // stream: "modules" (everything but the heap), then "done" (the heap). What of a report does not need
+  // the heap (packages, import sites, names, the graph) is built while the agent reads the profile; the
+  // rest once it is done, while the target is still exiting. Anything that fails early is redone after.
+  const paths = (key: string) => ({ modules: join(work, `${key}.modules.json`), heap: join(work, `${key}.heap.json`) });
+  const readJson = <T>(path: string): T => {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as T & { schema: string };
     if (value.schema !== RECORDING_SCHEMA) throw new Error(`agent wrote ${value.schema}, expected ${RECORDING_SCHEMA}`);
     return value;
   };
-  /** The whole recording: both parts. */
-  const readRecording = (): Recording => ({ ...readJson<RecordingModules>(modulesPath), ...readJson<RecordingHeap>(recordingPath) });
-  const buildAll = (analysis: Analysis, prepared: PreparedReport, rest: RecordingHeap, exit?: Exit): Report => {
-    const report = analysis.finishReport(prepared, rest, { importcost: IMPORTCOST_VERSION, command: options.command, exit });
-    writeFileSync(files.speedscope, JSON.stringify(analysis.exportSpeedscope(report, name)));
-    return report;
+  const analysis = loadAnalysis();
+  // (Handled where it is awaited; this only keeps a failed load from counting as unhandled meanwhile.)
+  analysis.catch(() => {});
+  const prepared = new Map<string, Promise<PreparedReport | null>>();
+  const early = new Map<string, Promise<Report | null>>();
+  const prepare = (key: string): Promise<PreparedReport | null> => {
+    let p = prepared.get(key);
+    if (!p) {
+      p = analysis.then((a) => a.prepareReport(readJson<RecordingModules>(paths(key).modules), a.gatherFileFacts)).catch(() => null);
+      prepared.set(key, p);
+    }
+    return p;
   };
-  let first: Promise<PreparedReport | null> = Promise.resolve(null);
-  let early: Promise<Report | null> = Promise.resolve(null);
   try {
-    // The target starts first and the analysis's modules load while it runs: the whole command's wall
-    // time counts from importcost's own start.
-    let analysis!: Promise<Analysis>;
-    const running = runTarget(target.node, args, {
+    const run = await supervise({
+      file,
+      args,
       cwd,
-      env: { ...env, IMPORTCOST_AGENT: JSON.stringify(config) },
+      env: childEnv,
       stdio: options.stdio ?? 'inherit',
-      forwardSignals: options.forwardSignals ?? false,
+      dir: work,
+      timeoutMs,
       graceMs: DEFAULTS.graceMs,
-      onModules: () => {
-        first = analysis.then((loaded) => loaded.prepareReport(readJson<RecordingModules>(modulesPath), loaded.gatherFileFacts)).catch(() => null);
+      forwardSignals: options.forwardSignals ?? false,
+      onModules: (track) => void prepare(track.key),
+      onDone: (track) => {
+        early.set(
+          track.key,
+          Promise.all([analysis, prepare(track.key)])
+            .then(([a, p]) => (p ? a.finishReport(p, readJson<RecordingHeap>(paths(track.key).heap), buildOptions(options.command)) : null))
+            .catch(() => null),
+        );
       },
-      onDone: () => {
-        early = Promise.all([analysis, first])
-          .then(([loaded, prepared]) => {
-            if (!prepared) throw new Error('no first part');
-            return buildAll(loaded, prepared, readJson<RecordingHeap>(recordingPath));
-          })
-          .catch(() => null);
-      },
+      onTick: options.onTick
+        ? (agents, elapsedMs) => {
+            let modules = 0;
+            for (const track of agents.values()) modules += track.loads;
+            options.onTick!({ processes: agents.size, modules, elapsedMs });
+          }
+        : undefined,
     });
-    // (Handled below; this only keeps a failed spawn from counting as unhandled while the modules load.)
-    running.catch(() => {});
-    analysis = loadAnalysis();
     const loaded = await analysis;
-    const ended = await running;
-    if (!existsSync(recordingPath)) {
-      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
-      throw targetError(
-        `the target ${how} before importcost could record anything`,
-        ended.signal === 'SIGKILL' ? 'SIGKILL cannot be caught; if it ran out of memory, raise its limit' : 'check that it runs with plain node',
-      );
+    const built = await buildReports(run, loaded, {
+      early,
+      prepare,
+      readHeap: (key) => readJson<RecordingHeap>(paths(key).heap),
+      readModules: (key) => readJson<RecordingModules>(paths(key).modules),
+      command: options.command,
+    });
+    const exitCode = exitCodeFor(run, built);
+    if (built.length === 0) {
+      const how = run.root.signal ? `was killed by ${run.root.signal}` : `exited with code ${run.root.code}`;
+      if (target.kind === 'command') {
+        throw noNodeError(`${target.argv[0]} ran no Node process (it ${how})`, 'profile a command that runs node: importcost profile -- npm start', exitCode);
+      }
+      throw targetError(`the target ${how} before importcost could record anything`, run.root.signal === 'SIGKILL' ? 'SIGKILL cannot be caught; if it ran out of memory, raise its limit' : 'check that it runs with plain node');
     }
-    if (env.IMPORTCOST_KEEP_RECORDING) writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(readRecording()));
-    const exit = { exitCode: ended.code, signal: ended.signal };
-    const built = await early;
-    let report: Report;
-    if (built) {
-      report = loaded.withExit(built, exit);
-    } else {
-      const recording = readRecording();
-      report = buildAll(loaded, loaded.prepareReport(recording, loaded.gatherFileFacts), recording, exit);
+    if (env.IMPORTCOST_KEEP_RECORDING) {
+      const main = built[0]!;
+      const recording = main.recording ?? { ...readJson<RecordingModules>(paths(main.key).modules), ...readJson<RecordingHeap>(paths(main.key).heap) };
+      writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(recording));
     }
-    writeFileSync(files.report, `${JSON.stringify(report, null, 1)}\n`);
-    return { report, files, exitCode: exitCodeFor(report.stop.reason, ended) };
+    const reports = writeReports(built, loaded, out, name);
+    return { report: reports[0]!.report, files: reports[0]!.files, processes: reports, end: run.end, exitCode };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-type Exit = { exitCode: number | null; signal: string | null };
+function buildOptions(command: string[], extra: { exit?: { exitCode: number | null; signal: string | null }; process?: ReportProcess } = {}) {
+  return { importcost: IMPORTCOST_VERSION, command, ...extra };
+}
+
+/** One process or thread's report before it gets its place among the others. */
+interface Built {
+  key: string;
+  report: Report;
+  recording: Recording | null;
+  track: AgentTrack;
+  place?: ProcessPlace;
+}
+
+interface BuildContext {
+  early: Map<string, Promise<Report | null>>;
+  prepare: (key: string) => Promise<PreparedReport | null>;
+  readHeap: (key: string) => RecordingHeap;
+  readModules: (key: string) => RecordingModules;
+  command: string[];
+}
+
+/** Every agent's report (a partial one from its event stream where it ended first), the main one first. */
+async function buildReports(run: Supervised, a: Analysis, context: BuildContext): Promise<Built[]> {
+  const built: Built[] = [];
+  for (const track of run.agents.values()) {
+    if (track.hello === null) continue;
+    const isRoot = track.hello.process.pid === run.root.pid && track.hello.process.threadId === 0;
+    const exit = isRoot ? { exitCode: run.root.code, signal: run.root.signal } : undefined;
+    let report: Report | null = null;
+    let recording: Recording | null = null;
+    if (track.done !== null) {
+      report = (await context.early.get(track.key)) ?? null;
+      if (report === null) {
+        try {
+          const prepared = await context.prepare(track.key);
+          const heap = context.readHeap(track.key);
+          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command));
+        } catch {
+          report = null;
+        }
+      }
+      if (report !== null && exit) report = a.withExit(report, exit);
+    }
+    if (report === null) {
+      // Ended before its recording was whole: made from what it streamed.
+      let modules: RecordingModules | undefined;
+      try {
+        modules = track.modules ? context.readModules(track.key) : undefined;
+      } catch {
+        modules = undefined;
+      }
+      recording = a.recordingFromEvents(track.hello, track.records, { reason: partialReason(run, track, isRoot), exitCode: exit?.exitCode ?? null, error: null }, modules);
+      report = a.buildReport(recording, a.gatherFileFacts, buildOptions(context.command, exit ? { exit } : {}));
+    }
+    built.push({ key: track.key, report, recording, track });
+  }
+  if (built.length === 0) return built;
+  linkParents(built.map((b) => b.track.hello!.process));
+  const facts: ProcessFacts[] = built.map((b) => ({
+    process: b.track.hello!.process,
+    startedAt: b.track.hello!.startedAt,
+    listen: b.track.listen,
+    retainedBytes: b.report.totals.attributedBytes,
+  }));
+  const places = a.placeProcesses(facts);
+  const mainKey = a.pickMain(facts, places);
+  for (const b of built) b.place = places.get(b.key);
+  built.sort((x, y) => (x.key === mainKey ? -1 : y.key === mainKey ? 1 : x.track.hello!.startedAt - y.track.hello!.startedAt));
+  return built;
+}
+
+/** A process's parent is its nearest ancestor that ran an agent (through npm, shells and scripts alike). */
+function linkParents(processes: RecordingProcess[]): void {
+  const agentPids = new Set(processes.filter((p) => p.threadId === 0).map((p) => p.pid));
+  for (const p of processes) {
+    if (p.threadId !== 0 || p.parentKey !== null) continue;
+    const parent = p.ancestors.find((pid) => agentPids.has(pid));
+    if (parent !== undefined) p.parentKey = `${parent}`;
+  }
+}
+
+/** Why a process or thread that wrote no whole recording stopped, as far as can be told from outside. */
+function partialReason(run: Supervised, track: AgentTrack, isRoot: boolean): StopReason {
+  const hello = track.hello!;
+  if (run.blocked.has(track.key)) return 'watchdog';
+  if (hello.process.threadId !== 0) return 'terminated';
+  // V8 aborts when the heap reaches its limit ("Fatal JavaScript out of memory"): SIGABRT, or SIGTRAP.
+  const nearLimit = track.lastHeap !== null && track.lastHeap.bytes >= 0.8 * hello.heapLimitBytes;
+  if (isRoot && (run.root.signal === 'SIGABRT' || run.root.signal === 'SIGTRAP')) return nearLimit ? 'out-of-memory' : 'killed';
+  return nearLimit ? 'out-of-memory' : 'killed';
+}
+
+/** Give each report its place among the command's processes, and write them all. */
+function writeReports(built: Built[], a: Analysis, out: string, name: string): ProcessReport[] {
+  const fileOf = (b: Built, i: number) => (i === 0 ? name : `${name}.${b.place!.label}`);
+  const processOf = (b: Built): ReportProcess => {
+    const own = b.track.hello!.process;
+    const parent = built.find((p) => p.key === own.parentKey)?.track.hello!.process;
+    return {
+      pid: own.pid,
+      ppid: own.ppid,
+      threadId: own.threadId,
+      role: b.place!.role,
+      label: b.place!.label,
+      argv: own.argv,
+      launcher: own.launcher,
+      parent: parent ? { pid: parent.pid, threadId: parent.threadId } : null,
+      listen: b.track.listen,
+    };
+  };
+  const summaries: ReportProcessSummary[] = built
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => x.b.track.hello!.startedAt - y.b.track.hello!.startedAt)
+    .map(({ b, i }) => {
+      return {
+        ...processOf(b),
+        file: `${fileOf(b, i)}.importcost.json`,
+        heapBytes: b.report.totals.heapBytes,
+        heap: b.report.totals.heap,
+        modules: b.report.totals.modules,
+        wallMs: b.report.totals.wallMs,
+        stopReason: b.report.stop.reason,
+        attributedBytes: b.report.totals.attributedBytes,
+        entry: b.report.modules[0]?.path ?? null,
+      };
+    });
+  return built.map((b, i) => {
+    const report = a.withProcess(b.report, processOf(b), i === 0 ? summaries : undefined);
+    const base = join(out, fileOf(b, i));
+    const files = { report: `${base}.importcost.json`, speedscope: `${base}.speedscope.json` };
+    writeFileAtomically(files.speedscope, JSON.stringify(a.exportSpeedscope(report, fileOf(b, i))));
+    writeFileAtomically(files.report, `${JSON.stringify(report, null, 1)}\n`);
+    return { report, files };
+  });
+}
+
+/** See ProfileResult.exitCode. */
+function exitCodeFor(run: Supervised, built: Built[]): number {
+  if (run.end === 'watchdog') return WATCHDOG_EXIT_CODE;
+  if (run.end === 'interrupted') return 128 + (signalNumber(run.interrupt ?? 'SIGTERM') ?? 15);
+  if (run.end === 'startup') return 0;
+  // The root ended by itself (and with it the run): its own code passes through, unless its agent
+  // stopped recording at the end of start-up first and importcost then stopped it.
+  const root = built.find((b) => b.track.hello!.process.pid === run.root.pid && b.track.hello!.process.threadId === 0);
+  const reason = root?.report.stop.reason;
+  if (reason === 'listening' || reason === 'idle' || reason === 'timeout') {
+    if (run.root.signal === 'SIGTERM' || run.root.signal === 'SIGKILL') return 0;
+  }
+  if (run.root.signal) return 128 + (signalNumber(run.root.signal) ?? 1);
+  return run.root.code ?? 1;
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return (
+    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>
+  )[signal];
+}
 
 interface Analysis {
+  buildReport: typeof import('../analysis/build-report.js').buildReport;
   prepareReport: typeof import('../analysis/build-report.js').prepareReport;
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
+  withProcess: typeof import('../analysis/build-report.js').withProcess;
+  recordingFromEvents: typeof import('../analysis/partial-recording.js').recordingFromEvents;
+  placeProcesses: typeof import('../analysis/process-roles.js').placeProcesses;
+  pickMain: typeof import('../analysis/process-roles.js').pickMain;
   gatherFileFacts: typeof import('./file-facts.js').gatherFileFacts;
   exportSpeedscope: typeof import('../exporters/speedscope.js').exportSpeedscope;
 }
 
 async function loadAnalysis(): Promise<Analysis> {
-  const [{ prepareReport, finishReport, withExit }, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
+  const [report, partial, roles, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
     import('../analysis/build-report.js'),
+    import('../analysis/partial-recording.js'),
+    import('../analysis/process-roles.js'),
     import('./file-facts.js'),
     import('../exporters/speedscope.js'),
   ]);
-  return { prepareReport, finishReport, withExit, gatherFileFacts, exportSpeedscope };
-}
-
-/** The target's own exit code when it ended by itself; 0 when importcost stopped it after start-up. */
-function exitCodeFor(reason: Report['stop']['reason'], ended: { code: number | null; signal: NodeJS.Signals | null }): number {
-  if (reason === 'listening' || reason === 'idle' || reason === 'timeout') return 0;
-  if (ended.signal) return 128 + (signalNumber(ended.signal) ?? 1);
-  return ended.code ?? 1;
-}
-
-function signalNumber(signal: NodeJS.Signals): number | undefined {
-  return (
-    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>
-  )[signal];
+  return {
+    buildReport: report.buildReport,
+    prepareReport: report.prepareReport,
+    finishReport: report.finishReport,
+    withExit: report.withExit,
+    withProcess: report.withProcess,
+    recordingFromEvents: partial.recordingFromEvents,
+    placeProcesses: roles.placeProcesses,
+    pickMain: roles.pickMain,
+    gatherFileFacts,
+    exportSpeedscope,
+  };
 }
 
 function checkV8ProfilerNext(node: string, dir: string): void {
@@ -292,75 +451,4 @@ function checkV8ProfilerNext(node: string, dir: string): void {
   if (probe.status !== 0) {
     throw usageError('the v8-profiler-next sampler is not built for this Node version', 'rebuild it (npm rebuild v8-profiler-next) or use --sampler inspector');
   }
-}
-
-interface RunOptions {
-  cwd: string;
-  env: Record<string, string | undefined>;
-  stdio: 'inherit' | 'ignore';
-  forwardSignals: boolean;
-  graceMs: number;
-  /** Called once, when the agent announces the first part of the recording (everything but the heap). */
-  onModules?: () => void;
-  /** Called once, when the agent announces that the recording is on disk (the target may still be exiting). */
-  onDone?: () => void;
-}
-
-/**
- * Spawn the target with a pipe on fd 3. The agent writes `done <reason>` there once the recording is on
- * disk; if the target is still running then (a server after start-up), it is stopped: SIGTERM, then
- * SIGKILL after a grace period.
- */
-function runTarget(node: string, args: string[], options: RunOptions): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolvePromise, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(node, args, { cwd: options.cwd, env: options.env, stdio: [options.stdio, options.stdio, options.stdio, 'pipe'] });
-    } catch (err) {
-      reject(targetError(`cannot start ${node}: ${(err as Error).message}`, 'check the node binary'));
-      return;
-    }
-    let killTimer: NodeJS.Timeout | undefined;
-    const control = child.stdio[3] as NodeJS.ReadableStream | null;
-    let announced = false;
-    let modulesAnnounced = false;
-    control?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (/done (listening|idle|timeout)/.test(text) && child.exitCode === null) {
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => child.kill('SIGKILL'), options.graceMs);
-        killTimer.unref();
-      }
-      if (!modulesAnnounced && /^modules$/m.test(text)) {
-        modulesAnnounced = true;
-        options.onModules?.();
-      }
-      if (!announced && /done /.test(text)) {
-        announced = true;
-        options.onDone?.();
-      }
-    });
-    control?.on('error', () => {});
-    // A terminal's Ctrl-C reaches the whole process group, target included; forward only what the
-    // target cannot have seen, so a program that counts its SIGINTs sees one.
-    const forward = (signal: NodeJS.Signals) => () => {
-      if (signal === 'SIGINT' && process.stdin.isTTY) return;
-      child.kill(signal);
-    };
-    const onInt = forward('SIGINT');
-    const onTerm = forward('SIGTERM');
-    if (options.forwardSignals) {
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
-    }
-    child.on('error', (err) => {
-      reject(targetError(`cannot start ${node}: ${err.message}`, 'check that node is on the PATH'));
-    });
-    child.on('close', (code, signal) => {
-      if (killTimer) clearTimeout(killTimer);
-      process.removeListener('SIGINT', onInt);
-      process.removeListener('SIGTERM', onTerm);
-      resolvePromise({ code, signal });
-    });
-  });
 }

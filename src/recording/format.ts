@@ -89,6 +89,64 @@ export interface FlatSamplingProfile {
 }
 export const FLAT_NODE_FIELDS = 6;
 
+/** The first record of an agent's event stream: who it is (src/agent/identity.cts) and its start. */
+export interface EventHello {
+  schema: typeof EVENTS_SCHEMA;
+  process: RecordingProcess;
+  node: string;
+  cwd: string;
+  /** Epoch ms when the agent started. */
+  startedAt: number;
+  /** heapUsed after a forced GC at the agent's start. */
+  baselineBytes: number;
+  /** V8's heap_size_limit: how near the last reading came to running out. */
+  heapLimitBytes: number;
+}
+
+export const EVENTS_SCHEMA = 'importcost-events@1';
+
+/**
+ * One line of an agent's event stream (`<key>.events` in the CLI's work folder), written as the run goes
+ * (src/agent/event-stream.cts). Times are ms since the agent started.
+ */
+export type EventRecord =
+  | ['hello', EventHello]
+  /** A CommonJS or builtin load began: CjsLoadTuple's id, path, parent, startMs, request, parentFile. */
+  | ['o', number, string, number, number, string, string]
+  /** It ended: id, endMs, ok, unsampledBytes, exactBytes. */
+  | ['c', number, number, boolean, number, number]
+  | ['e', EsmEvent]
+  /** The heap's used bytes at that time (no GC before it). */
+  | ['h', number, number]
+  /** A server's first listen() completed; true when it was a cluster primary's listen on its workers' behalf. */
+  | ['l', number, boolean]
+  /** The first part of the recording (RecordingModules) is on disk. */
+  | ['modules']
+  /** The whole recording is on disk. */
+  | ['done', StopReason];
+
+/** Which process or thread a recording is of (the agent's identity). */
+export interface RecordingProcess {
+  /** `<pid>`, or `<pid>.<threadId>` for a worker thread. */
+  key: string;
+  pid: number;
+  ppid: number;
+  threadId: number;
+  /**
+   * Key of the profiled process or thread that started this one, or null: a worker thread's is its
+   * process's main thread (the agent writes it); a process's is its nearest ancestor that ran an agent
+   * (the CLI finds it among `ancestors`).
+   */
+  parentKey: string | null;
+  /** The parent pid, its parent's, and so on up to importcost (Linux; elsewhere just the parent's). */
+  ancestors: number[];
+  argv: string[];
+  execArgv: string[];
+  /** The package manager or runner whose own process this is (npm, npx, pnpm, yarn, tsx...), or null. */
+  launcher: string | null;
+  clusterWorker: boolean;
+}
+
 /**
  * The agent writes a recording in two files: first everything but the heap (this, to the file named by
  * the agent's `modules` setting), then the rest (RecordingHeap, with the schema). A Recording is both.
@@ -96,12 +154,17 @@ export const FLAT_NODE_FIELDS = 6;
 export type RecordingModules = Omit<Recording, 'stop' | 'heap' | 'profile'>;
 export type RecordingHeap = Pick<Recording, 'stop' | 'heap' | 'profile'>;
 
-export type StopReason = 'exit' | 'listening' | 'idle' | 'timeout' | 'signal' | 'crash';
+/** The agent's own reasons, and (written by the CLI for a process that ended first) the report's others. */
+export type StopReason = 'exit' | 'listening' | 'idle' | 'timeout' | 'signal' | 'crash' | 'killed' | 'out-of-memory' | 'watchdog' | 'terminated';
 
 export interface Recording {
   schema: typeof RECORDING_SCHEMA;
   node: string;
   pid: number;
+  /** Which process or thread this is. Absent in recordings from before processes and threads were profiled. */
+  process?: RecordingProcess;
+  /** When a server's first listen() completed (ms since the start), and whether a cluster primary made it for its workers. */
+  listen?: { atMs: number; viaCluster: boolean } | null;
   /** process.argv of the target, as the target saw it. */
   argv: string[];
   cwd: string;
@@ -149,6 +212,11 @@ export interface Recording {
      * stopSampling runs one) or one the agent ran. Absent in recordings from before it was recorded.
      */
     endGc?: 'sampler' | 'agent';
+    /**
+     * Set where the CLI made this part from an event stream because the process ended first: endBytes is
+     * then the heap's last reading as it ran (no GC), at this many ms after the start.
+     */
+    lastReadingAtMs?: number;
   };
   /** Timestamp (ms since start) at which the main entry finished evaluating, if seen. */
   entryDoneMs: number | null;

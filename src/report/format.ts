@@ -5,10 +5,84 @@
  * is checked against these types by test/report-schema.test.ts.
  */
 
-export const REPORT_SCHEMA = 'importcost-report@1';
+/**
+ * @2 (importcost 0.2): every report is of one process or thread (`process`); the main one lists them all
+ * (`processes`); `stop.reason` gained the ways a process can end before its recording is whole (killed,
+ * out-of-memory, watchdog, terminated), and such a report's heap is its last reading (`totals.heap`),
+ * with no attribution (the `unknown` bucket). @1 reports are read as @2 (report/read-report.ts).
+ */
+export const REPORT_SCHEMA = 'importcost-report@2';
 
 export type ModuleKind = 'cjs' | 'esm' | 'builtin' | 'json' | 'addon' | 'wasm';
-export type StopReason = 'exit' | 'listening' | 'idle' | 'timeout' | 'signal' | 'crash';
+/**
+ * Why the recording stopped. The agent's own: exit, listening, idle, timeout, signal (caught), crash (an
+ * uncaught exception, then exit). Seen from outside, when the process ended before its agent could write
+ * the heap (@2): killed (a signal it could not catch, such as SIGKILL), out-of-memory (V8 aborted on its
+ * heap limit), watchdog (it did not finish within --timeout and importcost stopped it), terminated (a
+ * worker thread ended by its program, or by its process's exit).
+ */
+export type StopReason =
+  | 'exit'
+  | 'listening'
+  | 'idle'
+  | 'timeout'
+  | 'signal'
+  | 'crash'
+  | 'killed'
+  | 'out-of-memory'
+  | 'watchdog'
+  | 'terminated';
+
+/** What a process or thread is to the command that was profiled (@2). */
+export type ProcessRole =
+  /** The first Node process the command ran that is not a package manager's or a runner's own. */
+  | 'main'
+  /** Started by another profiled process of the program (child_process spawn, fork, exec). */
+  | 'child'
+  /** A worker of Node's cluster module. */
+  | 'cluster-worker'
+  /** A worker thread (worker_threads): a heap of its own in its process. */
+  | 'worker-thread'
+  /** A package manager's or runner's own process (npm, npx, pnpm, yarn, tsx...): it only starts the program. */
+  | 'launcher';
+
+/** Which process or thread a report is of (@2). */
+export interface ReportProcess {
+  /** contract */
+  pid: number;
+  /** contract: the parent process's pid (for a worker thread, the same as pid's parent). */
+  ppid: number;
+  /** contract: 0 for a process's main thread. */
+  threadId: number;
+  /** contract */
+  role: ProcessRole;
+  /** A name for people and file names: `main`, `cluster-worker-2`, `worker-thread-1`, `launcher-npm`... */
+  label: string;
+  /** contract: process.argv as the process saw it (empty for a worker thread). */
+  argv: string[];
+  /** The package manager or runner, for a launcher. */
+  launcher: string | null;
+  /** pid and thread of the profiled process or thread that started this one, or null. */
+  parent: { pid: number; threadId: number } | null;
+  /** ms after its start when a server's first listen() completed, or null; viaCluster: a cluster primary's, on its workers' behalf. */
+  listen: { atMs: number; viaCluster: boolean } | null;
+}
+
+/** One line of the main report's list of every process and thread (@2). */
+export interface ReportProcessSummary extends ReportProcess {
+  /** The report's file name, in the same folder. */
+  file: string;
+  heapBytes: number;
+  /** How heapBytes was read (see Report.totals.heap). */
+  heap: 'end-of-startup' | 'last-reading';
+  modules: number;
+  wallMs: number;
+  stopReason: StopReason;
+  /** What its module loads retained (totals.attributedBytes). */
+  attributedBytes: number;
+  /** Path of its first module (a worker thread's script, a process's entry), or null. */
+  entry: string | null;
+}
 
 export interface ReportPackage {
   name: string;
@@ -95,6 +169,8 @@ export type BucketName =
   | 'runtime'
   /** ESM loader work that could not be charged to any ESM module. */
   | 'esm-loader'
+  /** The process ended before its heap profile was read: its last heap reading, less the baseline, unattributed (@2). */
+  | 'unknown'
   /** heapBytes less the baseline and the sampled estimate: sampling error, and baseline objects freed during the run (signed). */
   | 'sampling-residual';
 
@@ -125,6 +201,13 @@ export interface Report {
   esmHooks?: 'in-thread' | 'off-thread';
   /** contract */
   stop: { reason: StopReason; exitCode: number | null; error: string | null; signal: string | null };
+  /** contract (@2): the process or thread this report is of. */
+  process: ReportProcess;
+  /**
+   * @2, the main report only: every process and thread the command ran that loaded the agent, this one
+   * included, in the order they started.
+   */
+  processes?: ReportProcessSummary[];
   /** contract: all bytes; heapBytes = attributedBytes + unattributedBytes. */
   totals: {
     heapBytes: number;
@@ -132,6 +215,14 @@ export interface Report {
     unattributedBytes: number;
     /** Runtime baseline, part of unattributedBytes: heap before the program's first line. */
     baselineBytes: number;
+    /**
+     * contract (@2): how heapBytes was read. `end-of-startup`: after a full GC when the recording
+     * stopped. `last-reading`: the process ended first (killed, out of memory, blocked): heapBytes is its
+     * last reading as it ran (no GC; at `heapAtMs`), and nothing of it is attributed.
+     */
+    heap: 'end-of-startup' | 'last-reading';
+    /** ms after the start of that reading. */
+    heapAtMs: number;
     wallMs: number;
     modules: number;
     packages: number;

@@ -1,6 +1,6 @@
 /**
  * Read a report from text: refuse what is not ours, is truncated, or comes from a newer schema, each
- * with a one-line error (exit 2). Older versions would be migrated here; @1 is the first.
+ * with a one-line error (exit 2). @1 reports are migrated to @2.
  */
 import { readFileSync } from 'node:fs';
 import { reportFormatError } from '../errors.js';
@@ -22,7 +22,7 @@ export function parseReport(text: string, source: string): Report {
     throw reportFormatError(`${source} is not an importcost report`, 'pass the <name>.importcost.json that importcost profile wrote');
   }
   const version = Number(match[1]);
-  if (version > 1) {
+  if (version > 2) {
     throw reportFormatError(
       `${source} was written by a newer importcost (schema ${schema}); this one reads ${REPORT_SCHEMA}`,
       'upgrade importcost (npm install -D importcost@latest)',
@@ -32,7 +32,21 @@ export function parseReport(text: string, source: string): Report {
   if (!Array.isArray(report.modules) || typeof report.totals !== 'object' || report.totals === null) {
     throw reportFormatError(`${source} is missing its modules or totals`, 'profile again: importcost profile <entry>');
   }
-  return report;
+  return version === 1 ? migrateFromV1(report) : report;
+}
+
+/**
+ * @1 -> @2: an @1 report was always of the command's one profiled process, whose heap was read at the
+ * end of start-up.
+ */
+function migrateFromV1(report: Report): Report {
+  const old = report as Omit<Report, 'process'> & { process?: Report['process']; pid?: number };
+  return {
+    ...old,
+    schema: REPORT_SCHEMA,
+    totals: { ...old.totals, heap: 'end-of-startup', heapAtMs: old.totals.wallMs },
+    process: old.process ?? { pid: 0, ppid: 0, threadId: 0, role: 'main', label: 'main', argv: old.command, launcher: null, parent: null, listen: null },
+  };
 }
 
 /** Read a file the user named, or fail with one line (`source`: the path as the user gave it). */

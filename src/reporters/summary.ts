@@ -5,6 +5,7 @@
  */
 import type { Report } from '../report/format.js';
 import { chainOf, deferCandidates, deferralSavings, summarizePackages, type DeferCandidate } from '../analysis/rollup.js';
+import { alikeGroups } from '../analysis/process-roles.js';
 import { formatBytes, formatMs } from '../analysis/names.js';
 import { formatSite, relPath } from './format-values.js';
 
@@ -36,6 +37,13 @@ export function formatSummary(
   const programBytes = report.sampling.sampledBytes + report.sampling.unsampledBytes;
   const lines: string[] = [];
   const stop = report.stop;
+  const processes = report.processes ?? [];
+  if (processes.length > 1) lines.push(...formatProcesses(report, style), '');
+  const who = processes.length > 1 ? `${report.process.label} (pid ${report.process.pid}${report.process.threadId ? `, thread ${report.process.threadId}` : ''})` : 'the target';
+  if (t.heap === 'last-reading') {
+    lines.push(...formatPartial(report, style, who, options));
+    return `${lines.join('\n')}\n`;
+  }
   const stopped =
     stop.reason === 'exit' || stop.reason === 'crash'
       ? `${stop.reason === 'crash' ? style.red('crashed') : 'exited'} with code ${stop.exitCode ?? '?'}`
@@ -43,7 +51,7 @@ export function formatSummary(
   lines.push(
     `${style.bold('importcost')}  ${formatBytes(t.heapBytes)} heap at the end of start-up ` +
       `(${formatBytes(t.baselineBytes)} of it Node's own), ${formatMs(t.wallMs)}, ` +
-      `${t.modules} modules from ${t.packages} packages; the target ${stopped}`,
+      `${t.modules} modules from ${t.packages} packages; ${who} ${stopped}`,
   );
   lines.push(
     `  attributed to module loads: ${formatBytes(t.attributedBytes)}, ${pct(t.attributedBytes, programBytes)} of the ` +
@@ -137,4 +145,77 @@ export function formatSummary(
     lines.push('', `Wrote ${options.files.map((f) => relPath(f, options.cwd)).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+const ROLE_PLURAL: Record<string, string> = {
+  'cluster-worker': 'cluster workers',
+  'worker-thread': 'worker threads',
+  child: 'child processes',
+};
+
+/**
+ * A line per process or thread (the main report's first), then what alike workers add up to: each pays
+ * for every import it loads (the pre-fork lesson).
+ */
+function formatProcesses(report: Report, style: Style): string[] {
+  const processes = report.processes ?? [];
+  const lines = [style.bold(`Processes and threads (${processes.length}; the report below is of ${report.process.label})`)];
+  for (const p of processes) {
+    const main = p.pid === report.process.pid && p.threadId === report.process.threadId;
+    const heap = p.heap === 'last-reading' ? `${formatBytes(p.heapBytes)}?` : formatBytes(p.heapBytes);
+    lines.push(
+      `  ${main ? '*' : ' '} ${p.label.padEnd(20)} ${p.role.padEnd(14)} pid ${String(p.pid).padEnd(7)}${p.threadId ? ` thread ${String(p.threadId).padEnd(3)}` : '           '}` +
+        ` ${heap.padStart(10)} heap ${String(p.modules).padStart(5)} modules ${formatMs(p.wallMs).padStart(8)}  ${style.dim(`${p.stopReason}, ${p.file}`)}`,
+    );
+  }
+  if (processes.some((p) => p.heap === 'last-reading')) lines.push(`  ${style.dim('?: the last heap reading of a process that ended before its profile was read')}`);
+  for (const group of alikeGroups(processes)) {
+    const n = group.members.length;
+    const heaps = group.members.map((m) => m.heapBytes);
+    const each = heaps.reduce((a, b) => a + b, 0) / n;
+    let line = `  ${n} ${ROLE_PLURAL[group.role] ?? group.role} x ${formatBytes(each)} = ${formatBytes(each * n)}`;
+    const inGroup = group.members.some((m) => m.pid === report.process.pid && m.threadId === report.process.threadId);
+    if (inGroup) {
+      const top = deferCandidates(report, summarizePackages(report)).find((c) => c.saves > 0);
+      if (top) line += `; deferring ${top.row.id} saves ${n} x ${formatBytes(top.saves)} = ${formatBytes(n * top.saves)}`;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/**
+ * A process that ended before its heap profile was read (killed, out of memory, blocked): what it loaded,
+ * in order, with times, and its last heap reading; no attribution.
+ */
+function formatPartial(report: Report, style: Style, who: string, options: { top: number; files: string[]; cwd: string }): string[] {
+  const t = report.totals;
+  const stop = report.stop;
+  const how: Record<string, string> = {
+    killed: `was killed${stop.signal ? ` by ${stop.signal}` : ''}`,
+    'out-of-memory': 'ran out of memory',
+    watchdog: `did not finish start-up within the timeout: importcost stopped it`,
+    terminated: 'ended (its thread was terminated)',
+  };
+  const lines = [
+    `${style.bold('importcost')}  ${who} ${style.red(how[stop.reason] ?? `stopped (${stop.reason})`)} before its heap could be read; ` +
+      `${t.modules} modules had loaded in ${formatMs(t.wallMs)}; last heap reading ${formatBytes(t.heapBytes)} at ${formatMs(t.heapAtMs)} (no attribution)`,
+  ];
+  if (stop.error) lines.push(`  ${style.red('error:')} ${stop.error}`);
+  const unfinished = report.modules.filter((m) => !m.ok);
+  if (unfinished.length > 0) {
+    lines.push(`  ${style.yellow('still loading or failed:')} ${unfinished.map((m) => m.name).join(', ')}`);
+  }
+  const last = report.modules.slice(-options.top);
+  lines.push('', style.bold(`Last ${last.length} of ${report.modules.length} modules loaded, in order`));
+  for (const m of last) {
+    lines.push(`  ${formatMs(m.startMs).padStart(9)}  ${m.name.padEnd(56)} ${formatMs(m.totalMs).padStart(9)}  ${style.dim(`at ${formatSite(m.site, options.cwd)}`)}`);
+  }
+  const packages = summarizePackages(report);
+  lines.push('', style.bold('Top packages by load time (inclusive)'));
+  for (const [i, p] of [...packages].sort((a, b) => b.totalMs - a.totalMs).slice(0, options.top).entries()) {
+    lines.push(`  ${String(i + 1).padStart(2)}. ${style.yellow(p.id.padEnd(40))} ${formatMs(p.totalMs).padStart(9)}  ${style.dim(`${p.modules} files`)}`);
+  }
+  if (options.files.length > 0) lines.push('', `Wrote ${options.files.map((f) => relPath(f, options.cwd)).join(', ')}`);
+  return lines;
 }

@@ -101,14 +101,18 @@ function variants() {
   const agentAlone = (key, interval) => ({
     key,
     command: (app) => [process.execPath, '--require', join(root, 'dist', 'agent', 'preload.cjs'), app.entry],
-    env: (work, n) => ({
-      // The configuration run-profile.ts hands the agent; fd -1: no CLI is listening.
-      IMPORTCOST_AGENT: JSON.stringify({
-        recording: join(work, `agent-${n}.recording.json`), modules: join(work, `agent-${n}.modules.json`), sampleInterval: interval, deterministic: DEFAULTS.sampling === 'deterministic',
-        stackDepth: DEFAULTS.stackDepth, sampler: 'inspector', v8ProfilerDir: null, until: 'exit',
-        settleMs: DEFAULTS.settleMs, idleMs: DEFAULTS.idleMs, timeoutMs: DEFAULTS.timeoutMs, fd: -1,
-      }),
-    }),
+    env: (work, n) => {
+      // The configuration run-profile.ts hands the agent; no CLI reads the folder it writes into.
+      const dir = join(work, `agent-${n}`);
+      mkdirSync(dir, { recursive: true });
+      return {
+        IMPORTCOST_AGENT: JSON.stringify({
+          dir, cliPid: process.pid, sampleInterval: interval, deterministic: DEFAULTS.sampling === 'deterministic',
+          stackDepth: DEFAULTS.stackDepth, sampler: 'inspector', v8ProfilerDir: null, until: 'exit',
+          settleMs: DEFAULTS.settleMs, idleMs: DEFAULTS.idleMs, timeoutMs: DEFAULTS.timeoutMs,
+        }),
+      };
+    },
   });
   return [
     ic(null),
