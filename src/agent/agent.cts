@@ -83,6 +83,7 @@ function start(config: AgentConfig): void {
   const { now, t0 } = ctx;
   const self = identity.identify(config.cliPid);
   const file = (suffix: string): string => path.join(config.dir, `${self.key}${suffix}`);
+  fatalReport(self.threadId, config.dir, `${self.key}.fatal.json`);
   /** This process's V8 version, flags and CPU features, before the agent changes a flag. */
   const codeCacheTag = v8.cachedDataVersionTag();
   const post = sampler_.connectInspector();
@@ -298,3 +299,17 @@ function start(config: AgentConfig): void {
     };
   }
 }
+
+/**
+ * Where V8 aborts (out of memory, a fatal error), nothing of the agent's runs; Node can still write its
+ * diagnostic report, which names the event and gives the heap at that moment. It goes into the CLI's
+ * folder. Left alone where the program has set reports up itself. (A process's setting: main thread only.)
+ */
+function fatalReport(threadId: number, dir: string, filename: string): void {
+  const report = process.report;
+  if (threadId !== 0 || !report || report.reportOnFatalError || report.directory !== '' || report.filename !== '') return;
+  report.directory = dir;
+  report.filename = filename;
+  report.reportOnFatalError = true;
+}
+

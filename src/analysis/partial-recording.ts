@@ -11,6 +11,8 @@ export interface PartialEnd {
   reason: StopReason;
   exitCode: number | null;
   error: string | null;
+  /** The heap's used bytes when it ended, where known (Node's fatal-error report): in place of the last reading. */
+  heapBytes?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export function recordingFromEvents(hello: EventHello, records: readonly EventRe
     }
   }
   for (const tuple of cjs) if (!tuple[5] && tuple[4] === tuple[3]) tuple[4] = lastMs;
-  const atMs = lastHeap?.atMs ?? lastMs;
+  const atMs = end.heapBytes !== undefined ? lastMs : (lastHeap?.atMs ?? lastMs);
   const first: RecordingModules = modules ?? {
     schema: RECORDING_SCHEMA,
     node: hello.node,
@@ -88,7 +90,7 @@ export function recordingFromEvents(hello: EventHello, records: readonly EventRe
     heap: {
       baselineBytes: hello.baselineBytes,
       // Never below the baseline: a reading is taken as the program runs, with garbage in it.
-      endBytes: Math.max(hello.baselineBytes, lastHeap?.bytes ?? hello.baselineBytes),
+      endBytes: Math.max(hello.baselineBytes, end.heapBytes ?? lastHeap?.bytes ?? hello.baselineBytes),
       unsampledSpaces: [],
       spacesAtBaseline: {},
       spacesAtEnd: {},

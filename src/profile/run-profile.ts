@@ -229,6 +229,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       prepare,
       readHeap: (key) => readJson<RecordingHeap>(paths(key).heap),
       readModules: (key) => readJson<RecordingModules>(paths(key).modules),
+      readFatal: (key) => readFatalReport(join(work, `${key}.fatal.json`)),
       command: options.command,
     });
     const exitCode = exitCodeFor(run, built);
@@ -269,6 +270,8 @@ interface BuildContext {
   prepare: (key: string) => Promise<PreparedReport | null>;
   readHeap: (key: string) => RecordingHeap;
   readModules: (key: string) => RecordingModules;
+  /** What Node's fatal-error report says of a process that aborted (see the agent's fatalReport), or null. */
+  readFatal: (key: string) => { event: string; heapBytes: number } | null;
   command: string[];
 }
 
@@ -302,7 +305,11 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
       } catch {
         modules = undefined;
       }
-      recording = a.recordingFromEvents(track.hello, track.records, { reason: partialReason(run, track, isRoot), exitCode: exit?.exitCode ?? null, error: null }, modules);
+      const fatal = context.readFatal(track.key);
+      const end = fatal
+        ? { reason: /out of memory/i.test(fatal.event) ? ('out-of-memory' as const) : ('crash' as const), exitCode: exit?.exitCode ?? null, error: fatal.event, heapBytes: fatal.heapBytes }
+        : { reason: partialReason(run, track, isRoot), exitCode: exit?.exitCode ?? null, error: null };
+      recording = a.recordingFromEvents(track.hello, track.records, end, modules);
       report = a.buildReport(recording, a.gatherFileFacts, buildOptions(context.command, exit ? { exit } : {}));
     }
     built.push({ key: track.key, report, recording, track });
@@ -320,6 +327,24 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
   for (const b of built) b.place = places.get(b.key);
   built.sort((x, y) => (x.key === mainKey ? -1 : y.key === mainKey ? 1 : x.track.hello!.startedAt - y.track.hello!.startedAt));
   return built;
+}
+
+/** Node's diagnostic report of a fatal error: the event ("...JavaScript heap out of memory"), the heap then, where JS was. */
+function readFatalReport(file: string): { event: string; heapBytes: number } | null {
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8')) as {
+      header?: { event?: string };
+      javascriptHeap?: { usedMemory?: number };
+      javascriptStack?: { stack?: string[] };
+    };
+    const at = report.javascriptStack?.stack?.find((line) => /\(.*:\d+:\d+\)|at \//.test(line))?.trim();
+    return {
+      event: `${report.header?.event ?? 'fatal error'}${at ? `, ${at}` : ''}`,
+      heapBytes: report.javascriptHeap?.usedMemory ?? 0,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** A process's parent is its nearest ancestor that ran an agent (through npm, shells and scripts alike). */
