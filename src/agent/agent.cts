@@ -12,7 +12,7 @@
  * allocated it.
  * ESM module bodies carry their own file:// url; their importers come from the resolve hook.
  */
-import type { Recording, RecordingHeap, RecordingModules, StopReason } from '../recording/format.js';
+import type { Recording, RecordingHeap, RecordingListen, RecordingModules, StopReason } from '../recording/format.js';
 
 import fs = require('node:fs');
 import path = require('node:path');
@@ -169,7 +169,7 @@ function start(config: AgentConfig): void {
   // Deterministic sampling (a sample every `interval` bytes instead of at Poisson-distributed points)
   // has less spread but can stay in phase with an allocation pattern; see DEFAULTS.sampling. V8 reads
   // the flag at every sample.
-  if (config.deterministic) v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
+  if (config.deterministic && config.sampler !== 'none') v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness');
   // Any V8 flag changed from its default makes V8 reject the code cache built into Node for its own
   // modules (the cache records a hash of the flags: v8.cachedDataVersionTag()), so every built-in the
   // program then requires is compiled from source. Setting the flag back restores the hash. So the flag
@@ -185,17 +185,17 @@ function start(config: AgentConfig): void {
   // started with no flags (bin/importcost.js), so the same node with none (a V8 flag of the program's
   // own already rules the cache out: --single-threaded, for one), and not in --exact, which also keeps
   // bytecode for the whole run.
-  cjsHooks.builtinCodeCache = config.deterministic && !config.exact && config.codeCacheTag === codeCacheTag;
+  cjsHooks.builtinCodeCache = config.deterministic && config.sampler !== 'none' && !config.exact && config.codeCacheTag === codeCacheTag;
 
   // ---- when to stop -------------------------------------------------------------------------
-  let listen: { atMs: number; viaCluster: boolean } | null = null;
+  let listen: RecordingListen | null = null;
   const stopWatch = stopConditions.watchForStop(
     ctx,
     () => esm.poll(),
     () => cjsHooks.entryDoneMs() !== null || esm.count() > 0 || cjs.length > 0,
-    (viaCluster) => {
-      listen = { atMs: now() - t0, viaCluster };
-      stream.record(['l', listen.atMs, viaCluster]);
+    (viaCluster, address) => {
+      listen = { atMs: now() - t0, viaCluster, ...address };
+      stream.record(['l', listen.atMs, viaCluster, address]);
     },
   );
   ctx.finish = finish;

@@ -26,6 +26,7 @@ function connectInspector(): (method: string, params?: object) => any {
 
 
 function startSampler(config: AgentConfig, post: (method: string, params?: object) => any): Sampler {
+  if (config.sampler === 'none') return { stop: () => null, collectsGarbage: false };
   if (config.sampler === 'v8-profiler-next') {
     const binding = loadV8ProfilerNext(config.v8ProfilerDir ?? '');
     binding.startSamplingHeapProfiling(config.sampleInterval, config.stackDepth);

@@ -7,6 +7,7 @@ import dc = require('node:diagnostics_channel');
 import perfHooks = require('node:perf_hooks');
 import workerThreads = require('node:worker_threads');
 import type { StopReason } from '../recording/format.js';
+import type { ListenAddress } from '../recording/format.js';
 import type { AgentContext, StopWatch } from './types.cjs';
 
 
@@ -15,7 +16,7 @@ import type { AgentContext, StopWatch } from './types.cjs';
  * events are read there); `started` says whether the program has loaded anything yet; `onListen` hears of
  * the first listen() (viaCluster: a cluster primary's, made on its workers' behalf).
  */
-function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolean, onListen: (viaCluster: boolean) => void): StopWatch {
+function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolean, onListen: (viaCluster: boolean, address: ListenAddress) => void): StopWatch {
   const { config, now } = ctx;
   const until = config.until;
   const timers: NodeJS.Timeout[] = [];
@@ -33,9 +34,9 @@ function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolea
     viaCluster = new Error().stack?.includes('round_robin_handle') === true;
     Error.stackTraceLimit = limit;
   });
-  dc.subscribe('tracing:net.server.listen:asyncEnd', function onListenEnd(): void {
+  dc.subscribe('tracing:net.server.listen:asyncEnd', function onListenEnd(message: unknown): void {
     dc.unsubscribe('tracing:net.server.listen:asyncEnd', onListenEnd);
-    onListen(viaCluster);
+    onListen(viaCluster, addressOf(message));
     if (until === 'auto' || until === 'listening') stopAfter(config.settleMs, 'listening');
   });
   if (until === 'auto' || until === 'idle') {
@@ -79,6 +80,18 @@ function watchForStop(ctx: AgentContext, poll: () => void, started: () => boolea
     },
     crashError: () => crashError,
   };
+}
+
+/** Where the server listens: a TCP port and host, or a pipe's path (what `importcost fit` and `defer` send requests to). */
+function addressOf(message: unknown): ListenAddress {
+  try {
+    const address = (message as { server?: { address?: () => unknown } }).server?.address?.();
+    if (typeof address === 'string') return { port: null, host: null, path: address };
+    const { port, address: host } = (address ?? {}) as { port?: unknown; address?: unknown };
+    return { port: typeof port === 'number' ? port : null, host: typeof host === 'string' ? host : null, path: null };
+  } catch {
+    return { port: null, host: null, path: null };
+  }
 }
 
 export = { watchForStop };

@@ -22,7 +22,8 @@ export interface AgentConfig {
   /** Append a line to each ESM module's source that reports the end of its body's evaluation. */
   esmEvaluation?: boolean;
   stackDepth: number;
-  sampler: 'inspector' | 'v8-profiler-next';
+  /** `none`: no heap sampling, only loads, times and the heap after a full GC at the end (defer, fit). */
+  sampler: 'inspector' | 'v8-profiler-next' | 'none';
   /** Directory of the v8-profiler-next package, when that backend is chosen. */
   v8ProfilerDir: string | null;
   until: 'auto' | 'exit' | 'listening' | 'idle' | number;
@@ -98,7 +99,7 @@ export interface RawProfile {
 }
 
 export interface Sampler {
-  stop(): RawProfile;
+  stop(): RawProfile | null;
   /** Whether stop() runs a full GC before it reads the samples (the inspector's does). */
   collectsGarbage: boolean;
 }

@@ -56,7 +56,7 @@ export function recordingFromEvents(hello: EventHello, records: readonly EventRe
         lastMs = Math.max(lastMs, record[1]);
         break;
       case 'l':
-        listen = { atMs: record[1], viaCluster: record[2] };
+        listen = { atMs: record[1], viaCluster: record[2], ...(record[3] ?? { port: null, host: null, path: null }) };
         lastMs = Math.max(lastMs, record[1]);
         break;
     }

@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventHello, EventRecord, StopReason } from '../recording/format.js';
+import type { EventHello, EventRecord, RecordingListen, StopReason } from '../recording/format.js';
 
 /** What one agent (a process, or a worker thread) has said so far. */
 export interface AgentTrack {
@@ -15,7 +15,7 @@ export interface AgentTrack {
   records: EventRecord[];
   /** performance.now() of this CLI when the stream last grew: a running agent writes every tick. */
   lastHeardMs: number;
-  listen: { atMs: number; viaCluster: boolean } | null;
+  listen: RecordingListen | null;
   /** The first part of the recording (everything but the heap) is on disk. */
   modules: boolean;
   /** The whole recording is on disk, and why the agent stopped. */
@@ -114,7 +114,7 @@ function apply(track: AgentTrack, record: EventRecord): void {
       track.done = record[1];
       return;
     case 'l':
-      track.listen = { atMs: record[1], viaCluster: record[2] };
+      track.listen = { atMs: record[1], viaCluster: record[2], ...(record[3] ?? { port: null, host: null, path: null }) };
       break;
     case 'h':
       track.lastHeap = { atMs: record[1], bytes: record[2] };

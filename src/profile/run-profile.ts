@@ -57,7 +57,8 @@ export interface ProfileOptions {
    * on Node 20 and 22 for the bench's 458 ESM modules).
    */
   esmEvaluation?: boolean;
-  sampler?: 'inspector' | 'v8-profiler-next';
+  /** `none`: no heap sampling; loads, times and the heap at the end after a full GC only. */
+  sampler?: 'inspector' | 'v8-profiler-next' | 'none';
   /**
    * Frames V8 keeps per heap sample (v8-profiler-next only: the inspector always keeps 128). V8 walks
    * that many frames for every sample, so fewer is cheaper; a sample whose load is deeper than this

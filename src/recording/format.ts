@@ -118,12 +118,25 @@ export type EventRecord =
   | ['e', EsmEvent]
   /** The heap's used bytes at that time (no GC before it). */
   | ['h', number, number]
-  /** A server's first listen() completed; true when it was a cluster primary's listen on its workers' behalf. */
-  | ['l', number, boolean]
+  /** A server's first listen() completed; true when it was a cluster primary's listen on its workers' behalf; where. */
+  | ['l', number, boolean, ListenAddress]
   /** The first part of the recording (RecordingModules) is on disk. */
   | ['modules']
   /** The whole recording is on disk. */
   | ['done', StopReason];
+
+/** Where a server listens: a TCP port and host, or a pipe's path; null where not known. */
+export interface ListenAddress {
+  port: number | null;
+  host: string | null;
+  path: string | null;
+}
+
+/** A server's first listen(): ms since the agent's start, whether a cluster primary made it for its workers, and where. */
+export interface RecordingListen extends ListenAddress {
+  atMs: number;
+  viaCluster: boolean;
+}
 
 /** Which process or thread a recording is of (the agent's identity). */
 export interface RecordingProcess {
@@ -163,8 +176,8 @@ export interface Recording {
   pid: number;
   /** Which process or thread this is. Absent in recordings from before processes and threads were profiled. */
   process?: RecordingProcess;
-  /** When a server's first listen() completed (ms since the start), and whether a cluster primary made it for its workers. */
-  listen?: { atMs: number; viaCluster: boolean } | null;
+  /** When a server's first listen() completed, where, and whether a cluster primary made it for its workers. */
+  listen?: RecordingListen | null;
   /** process.argv of the target, as the target saw it. */
   argv: string[];
   cwd: string;
@@ -172,7 +185,8 @@ export interface Recording {
   startedAt: number;
   /** performance.timeOrigin of the main thread, to convert ESM hook times. */
   timeOrigin: number;
-  sampler: 'inspector' | 'v8-profiler-next';
+  /** `none`: measured only (the heap after a full GC at the end), no samples: `importcost defer` and `fit`. */
+  sampler: 'inspector' | 'v8-profiler-next' | 'none';
   /** Bytes between samples (the mean, with poisson sampling), as given to V8. */
   sampleInterval: number;
   sampling: 'deterministic' | 'poisson';

@@ -64,8 +64,11 @@ export interface ReportProcess {
   launcher: string | null;
   /** pid and thread of the profiled process or thread that started this one, or null. */
   parent: { pid: number; threadId: number } | null;
-  /** ms after its start when a server's first listen() completed, or null; viaCluster: a cluster primary's, on its workers' behalf. */
-  listen: { atMs: number; viaCluster: boolean } | null;
+  /**
+   * A server's first listen(): ms after its start, where (port and host, or a pipe's path; null where not
+   * known), and viaCluster: a cluster primary's, on its workers' behalf. Null when it did not listen.
+   */
+  listen: { atMs: number; viaCluster: boolean; port: number | null; host: string | null; path: string | null } | null;
 }
 
 /** One line of the main report's list of every process and thread (@2). */
@@ -229,7 +232,8 @@ export interface Report {
   };
   /** How the heap was sampled. */
   sampling: {
-    sampler: 'inspector' | 'v8-profiler-next';
+    /** `none`: no samples were taken (importcost defer and fit measure the heap only). */
+    sampler: 'inspector' | 'v8-profiler-next' | 'none';
     /** Bytes between samples (the mean, with poisson sampling). */
     intervalBytes: number;
     mode: 'deterministic' | 'poisson';
