@@ -4,7 +4,8 @@
  * leaves nothing running. Real processes throughout (test/fixtures/processes, real express, lodash and
  * fastify from this repository's node_modules).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/format.js';
@@ -141,5 +142,23 @@ describe('processes and threads', () => {
       expect(Math.abs(actual - expected), `${name}: ${actual} vs ${expected}`).toBeLessThanOrEqual(Math.max(400_000, 0.15 * expected) + jit);
     }
     expectNothingLeft(run);
+  });
+});
+
+describe('check on a run of several processes', () => {
+  // Budgets apply to the main report (a cluster worker here) unless --process names another one.
+  it('checks the main process by default, another with --process, and says which', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'importcost-check-processes-'));
+    const config = join(dir, 'importcost.config.json');
+    writeFileSync(config, JSON.stringify({ entry: join(DIR, 'cluster.js'), budgets: { forbid: ['lodash'] } }));
+    const main = await runCli(['check', '--config', config, '--out', join(dir, 'out')], { cwd: dir });
+    expect(main.code, main.stderr).toBe(1);
+    expect(main.stdout).toMatch(/budgets apply to cluster-worker-\d \(cluster-worker, pid \d+; 3 processes and threads in the run\)/);
+    const primary = await runCli(['check', '--config', config, '--process', 'cluster-primary', '--out', join(dir, 'out')], { cwd: dir });
+    expect(primary.code, primary.stdout).toBe(0);
+    expect(primary.stdout).toMatch(/budgets apply to cluster-primary \(main, pid \d+; 3 processes/);
+    const none = await runCli(['check', '--config', config, '--process', 'worker-thread', '--out', join(dir, 'out')], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/\nimportcost: the run has no process "worker-thread"; it ran .*cluster-primary \(main\)/);
   });
 });

@@ -8,7 +8,14 @@
 (function () {
   'use strict';
   var started = performance.now();
-  var data = JSON.parse(document.getElementById('importcost-data').textContent);
+  var root = JSON.parse(document.getElementById('importcost-data').textContent);
+  // A run of several processes or threads: `?p=<label>` picks one (the picker in the bar sets it).
+  var picked = new URLSearchParams(location.search).get('p');
+  var data = root;
+  (root.processes || []).forEach(function (p) {
+    if (p.label === picked && p.data) data = p.data;
+  });
+  if (data.speedscope.mode === 'inline' && !data.speedscope.doc) data.speedscope = Object.assign({}, data.speedscope, { doc: root.speedscope.doc });
   var report = data.report;
   var modules = report ? report.modules : [];
 
@@ -75,6 +82,22 @@
     }),
   );
   document.getElementById('doc-title').textContent = data.source;
+  if (root.processes && root.processes.length > 1) {
+    var picker = el('select', { id: 'process', 'aria-label': 'process or thread' });
+    root.processes.forEach(function (p) {
+      var text = p.label + ' (' + p.role + ', pid ' + p.pid + (p.threadId ? ', thread ' + p.threadId : '') + ', ' + fmtBytes(p.heapBytes) + ', ' + p.modules + ' modules)';
+      var option = el('option', { value: p.label }, p.data ? text : text + ' (report not found)');
+      if (!p.data) option.disabled = true;
+      if (p.data === data || (data === root && report && p.pid === report.process.pid && p.threadId === report.process.threadId)) option.selected = true;
+      picker.appendChild(option);
+    });
+    picker.addEventListener('change', function () {
+      var params = new URLSearchParams(location.search);
+      params.set('p', picker.value);
+      location.search = params.toString();
+    });
+    document.getElementById('bar').insertBefore(picker, document.getElementById('tabs'));
+  }
   var tabs = document.getElementById('tabs');
   views.forEach(function (v) {
     var a = el('a', { href: '#' + v.id, 'data-view': v.id }, v.label);

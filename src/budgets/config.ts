@@ -44,6 +44,8 @@ export interface ImportcostConfig {
   until?: Until;
   /** Profile this many times; time budgets use the median. */
   runs?: number;
+  /** Which process or thread the budgets apply to (CheckOptions.process): main by default. */
+  process?: string;
   budgets: Budgets;
   /** Folder the config lives in: the entry runs from there. */
   dir: string;
@@ -133,7 +135,7 @@ function parseUntilValue(value: unknown, source: string): Until {
 /** Check a parsed config object. Pure: `dir` is where the config lives, `source` names it in messages. */
 export function validateConfig(data: unknown, dir: string, source: string): ImportcostConfig {
   if (!isObject(data)) throw configError(`${source}: expected an object, got ${show(data)}`, 'see the README section "CI budgets"');
-  unknownKeys(data, ['$schema', 'entry', 'args', 'until', 'runs', 'budgets'], '', source);
+  unknownKeys(data, ['$schema', 'entry', 'args', 'until', 'runs', 'process', 'budgets'], '', source);
   const config: ImportcostConfig = { budgets: {}, dir, source };
   if (data.entry !== undefined) {
     if (typeof data.entry !== 'string' || data.entry === '') throw configError(`${source}: entry must be a file path, got ${show(data.entry)}`, 'e.g. "entry": "src/server.js"');
@@ -146,6 +148,12 @@ export function validateConfig(data: unknown, dir: string, source: string): Impo
     config.args = data.args as string[];
   }
   if (data.until !== undefined) config.until = parseUntilValue(data.until, source);
+  if (data.process !== undefined) {
+    if (typeof data.process !== 'string' || !/^[\w-]+$/.test(data.process)) {
+      throw configError(`${source}: process must be main, a role or a label, got ${show(data.process)}`, 'e.g. "process": "cluster-worker"');
+    }
+    config.process = data.process;
+  }
   if (data.runs !== undefined) {
     const runs = parseCount(data.runs);
     if (runs === null || runs < 1) throw configError(`${source}: runs must be a whole number of at least 1, got ${show(data.runs)}`, 'e.g. "runs": 3');

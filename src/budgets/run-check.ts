@@ -33,6 +33,12 @@ export interface CheckOptions {
   maxIncrease?: MaxIncrease;
   /** Profiling runs; time budgets use the median. Default: the config's, else 3 with a time budget and 1 without. */
   runs?: number;
+  /**
+   * Which process or thread of the run the budgets apply to: `main` (the main report: the first process
+   * that listened, else the one that retained the most; the default), a role (`child`, `cluster-worker`,
+   * `worker-thread`, `launcher`: the first of that role to start), or a label (`cluster-worker-2`).
+   */
+  process?: string;
   /** Folder for the head report (kept as the next baseline); default importcost-out. Null: keep nothing. */
   out?: string | null;
   node?: string;
@@ -40,6 +46,8 @@ export interface CheckOptions {
 }
 
 export interface CheckRunResult extends CheckResult {
+  /** The process or thread the budgets were checked on, and how many the run had. */
+  process: { label: string; role: string; pid: number; threadId: number; of: number };
   /** The report the byte budgets were measured on, as written to `out` (null with out: null or --report). */
   reportFile: string | null;
   /** Where the budgets came from (`importcost.config.json`, `package.json#importcost`, `options`). */
@@ -63,6 +71,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckRunResult>
 
   let reports: Report[];
   let reportFile: string | null = null;
+  const which = options.process ?? config?.process ?? 'main';
   if (options.reports && options.reports.length > 0) {
     reports = options.reports.map((file) => readReport(resolve(cwd, file)));
   } else {
@@ -80,6 +89,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckRunResult>
       args: options.args ?? config?.args ?? [],
       until: options.until ?? config?.until ?? 'auto',
       node: options.node,
+      which,
       onProgress: options.onProgress,
     });
     try {
@@ -99,10 +109,34 @@ export async function check(options: CheckOptions = {}): Promise<CheckRunResult>
     }
   }
   const result = evaluateBudgets({ reports, budgets, baseline });
-  return { ...result, reportFile, configSource: config?.source ?? (typeof options.config === 'object' ? 'options' : null) };
+  const checked = reports[0]!;
+  return {
+    ...result,
+    process: { label: checked.process.label, role: checked.process.role, pid: checked.process.pid, threadId: checked.process.threadId, of: checked.processes?.length ?? 1 },
+    reportFile,
+    configSource: config?.source ?? (typeof options.config === 'object' ? 'options' : null),
+  };
+}
+
+/** The report of the process `which` names (see CheckOptions.process), with the run's list of processes. */
+function pickProcess(run: { report: Report; processes: { report: Report; files: { report: string; speedscope: string } }[] }, which: string) {
+  const all = run.processes;
+  const found =
+    which === 'main'
+      ? all[0]
+      : (all.find((p) => p.report.process.label === which) ??
+        [...all].sort((a, b) => a.report.process.pid - b.report.process.pid || a.report.process.threadId - b.report.process.threadId).find((p) => p.report.process.role === which));
+  if (!found) {
+    const ran = all.map((p) => `${p.report.process.label} (${p.report.process.role})`).join(', ');
+    throw configError(`the run has no process "${which}"; it ran ${ran}`, 'process is main, a role (child, cluster-worker, worker-thread, launcher) or a label');
+  }
+  // Its report, with the list of every process the main report has (for the summary and the JSON).
+  return { report: found === all[0] ? found.report : { ...found.report, processes: run.report.processes }, files: found.files };
 }
 
 interface RunOptions {
+  /** Which process's report to keep (CheckOptions.process). */
+  which: string;
   cwd: string;
   env?: Record<string, string | undefined>;
   args: string[];
@@ -121,7 +155,7 @@ async function profileRuns(entry: string, runs: number, options: RunOptions) {
       const dir = mkdtempSync(join(tmpdir(), 'importcost-check-'));
       // No codeCacheTag: the sampling flag stays set through built-in loads, so a deterministic program's
       // readings repeat from run to run, as a gate wants (ProfileOptions.codeCacheTag).
-      const { report, files } = await profile({
+      const run = await profile({
         command: [entry, ...options.args],
         cwd: options.cwd,
         env: options.env,
@@ -133,6 +167,14 @@ async function profileRuns(entry: string, runs: number, options: RunOptions) {
         rmSync(dir, { recursive: true, force: true });
         throw err;
       });
+      let picked: ReturnType<typeof pickProcess>;
+      try {
+        picked = pickProcess(run, options.which);
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      const { report, files } = picked;
       results.push({ report, files, dir });
       if (report.stop.reason === 'crash') {
         throw targetError(`${shown} crashed during start-up: ${report.stop.error ?? `exit code ${report.stop.exitCode}`}`, `run it with node ${shown} to see why`);

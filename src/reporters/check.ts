@@ -15,6 +15,8 @@ export interface CheckReportOptions {
   cwd: string;
   configSource?: string | null;
   reportFile?: string | null;
+  /** The process the budgets were checked on, and how many the run had. */
+  process?: { label: string; role: string; pid: number; threadId: number; of: number };
 }
 
 const failedCount = (r: CheckResult) => r.rows.filter((row) => !row.passed).length;
@@ -68,8 +70,16 @@ const offenderLines = (o: Offender, cwd: string, indent: string): string[] => [
 const sameSite = (o: Offender): boolean =>
   o.site !== null && o.importedAt !== null && o.site.file === o.importedAt.file && o.site.line === o.importedAt.line && o.site.column === o.importedAt.column;
 
+/** Which process the budgets applied to, where the run had more than one. */
+const processText = (options: CheckReportOptions): string => {
+  const p = options.process;
+  return p && p.of > 1 ? `${p.label} (${p.role}, pid ${p.pid}${p.threadId ? `, thread ${p.threadId}` : ''}; ${p.of} processes and threads in the run)` : '';
+};
+
 export function formatCheckText(result: CheckResult, options: CheckReportOptions): string {
-  const lines: string[] = [`importcost check: ${result.passed ? 'ok' : 'FAILED'}, ${headline(result)}${options.configSource ? `, budgets from ${options.configSource}` : ''}`, ''];
+  const lines: string[] = [`importcost check: ${result.passed ? 'ok' : 'FAILED'}, ${headline(result)}${options.configSource ? `, budgets from ${options.configSource}` : ''}`];
+  if (processText(options)) lines.push(`  budgets apply to ${processText(options)}`);
+  lines.push('');
   const width = Math.max(...result.rows.map((r) => r.name.length), 8);
   // Failures first: they are what a CI log is read for.
   for (const row of [...result.rows].sort((a, b) => Number(a.passed) - Number(b.passed))) {
@@ -97,6 +107,7 @@ const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 export function formatCheckMarkdown(result: CheckResult, options: CheckReportOptions): string {
   const lines: string[] = [
     `## importcost: ${result.passed ? '✅' : '❌'} ${headline(result)}`,
+    ...(processText(options) ? ['', `Budgets apply to ${md(processText(options))}.`] : []),
     '',
     '| | budget | result | offender | import site |',
     '| --- | --- | --- | --- | --- |',
@@ -119,7 +130,7 @@ export function formatCheckMarkdown(result: CheckResult, options: CheckReportOpt
 }
 
 export function formatCheckJson(result: CheckResult, options: CheckReportOptions): string {
-  return `${JSON.stringify({ ...result, configSource: options.configSource ?? null, reportFile: options.reportFile ?? null }, null, 2)}\n`;
+  return `${JSON.stringify({ ...result, configSource: options.configSource ?? null, reportFile: options.reportFile ?? null, process: options.process ?? null }, null, 2)}\n`;
 }
 
 export function formatCheck(format: CheckFormat, result: CheckResult, options: CheckReportOptions): string {

@@ -3,7 +3,8 @@
  * file alone (flamegraph only). Checked before any server starts or file is written, so a foreign,
  * truncated or newer-schema file is one line and exit 2.
  */
-import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { deferralSavings, summarizePackages, type PackageRow } from '../analysis/rollup.js';
 import { reportFormatError } from '../errors.js';
 import { exportSpeedscope, type SpeedscopeFile } from '../exporters/speedscope.js';
@@ -20,6 +21,23 @@ export interface ViewerInput {
   /** summarizePackages(report): the same rows the terminal summary prints, with deferBytes filled in. */
   packages: PackageRow[] | null;
   speedscope: SpeedscopeFile;
+  /**
+   * Every process and thread of the run, where the report is a main report that lists more than one
+   * (its siblings read from the same folder); the page lets a person pick one. Absent otherwise.
+   */
+  processes?: ProcessInput[];
+}
+
+/** One process or thread the viewer can switch to. */
+export interface ProcessInput {
+  label: string;
+  role: string;
+  pid: number;
+  threadId: number;
+  heapBytes: number;
+  modules: number;
+  /** Its report, or null where its file could not be read (the page says so). */
+  input: ViewerInput | null;
 }
 
 const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -37,7 +55,24 @@ export function isSpeedscopeFile(data: unknown): data is SpeedscopeFile {
  * `source` names it in messages and on the page (the path as the user gave it).
  */
 export function loadViewerInput(file: string, source = file): ViewerInput {
-  return parseViewerInput(readTextFile(file, source), source);
+  const input = parseViewerInput(readTextFile(file, source), source);
+  const listed = input.report?.processes ?? [];
+  if (listed.length <= 1) return input;
+  const self = input.report!.process;
+  // The other reports of the run, beside this one (profile wrote them together).
+  const processes = listed.map((p): ProcessInput => {
+    const isSelf = p.pid === self.pid && p.threadId === self.threadId;
+    let other: ViewerInput | null = null;
+    if (!isSelf) {
+      try {
+        other = parseViewerInput(readFileSync(join(dirname(file), p.file), 'utf8'), join(dirname(source), p.file));
+      } catch {
+        other = null;
+      }
+    }
+    return { label: p.label, role: p.role, pid: p.pid, threadId: p.threadId, heapBytes: p.heapBytes, modules: p.modules, input: isSelf ? input : other };
+  });
+  return { ...input, processes };
 }
 
 /** Pure: the checks of loadViewerInput on text already read. */

@@ -27,22 +27,43 @@ export interface ViewerData {
   /** Names and units of the speedscope profiles, in file order. */
   profiles: { name: string; unit: string }[];
   speedscope: SpeedscopeSource;
+  /**
+   * Every process and thread of the run (ViewerInput.processes), each with its own page data; the page
+   * shows the one `?p=<label>` names, else this one. (Inline, speedscope's document is on the root only.)
+   */
+  processes?: { label: string; role: string; pid: number; threadId: number; heapBytes: number; modules: number; data: ViewerData | null }[];
 }
 
 /** Paths the server answers for speedscope and the profile; the page builds its iframe URLs from them. */
 export const SERVED = { index: '/speedscope/index.html', profilePrefix: '/profile/' } as const;
 
+/** Where process `k`'s profiles are served (`profilePrefix` for the page's own). */
+export const processProfilePrefix = (k: number): string => `${SERVED.profilePrefix}p${k}/`;
+
 export function renderViewerPage(input: ViewerInput, mode: 'served' | 'inline'): string {
-  const speedscope: SpeedscopeSource =
-    mode === 'served' ? { mode, ...SERVED } : { mode, doc: renderInlineSpeedscope(), file: input.speedscope };
-  const data: ViewerData = {
-    title: input.title,
-    source: input.source,
-    report: input.report,
-    packages: input.packages,
-    profiles: input.speedscope.profiles.map((p) => ({ name: p.name, unit: p.unit })),
+  const doc = mode === 'inline' ? renderInlineSpeedscope() : '';
+  const dataOf = (view: ViewerInput, speedscope: SpeedscopeSource): ViewerData => ({
+    title: view.title,
+    source: view.source,
+    report: view.report,
+    packages: view.packages,
+    profiles: view.speedscope.profiles.map((p) => ({ name: p.name, unit: p.unit })),
     speedscope,
-  };
+  });
+  const sourceFor = (view: ViewerInput, prefix: string, withDoc: boolean): SpeedscopeSource =>
+    mode === 'served' ? { mode, index: SERVED.index, profilePrefix: prefix } : { mode, doc: withDoc ? doc : '', file: view.speedscope };
+  const data: ViewerData = dataOf(input, sourceFor(input, SERVED.profilePrefix, true));
+  if (input.processes) {
+    data.processes = input.processes.map((p, k) => ({
+      label: p.label,
+      role: p.role,
+      pid: p.pid,
+      threadId: p.threadId,
+      heapBytes: p.heapBytes,
+      modules: p.modules,
+      data: p.input === null ? null : dataOf(p.input, sourceFor(p.input, processProfilePrefix(k), false)),
+    }));
+  }
   const template = readFileSync(join(VIEWER_DIR, 'index.html'), 'utf8');
   const parts: Record<string, string> = {
     title: escapeHtml(`${input.title} - importcost`),

@@ -11,7 +11,7 @@ import { extname, join } from 'node:path';
 import { outputError } from '../errors.js';
 import { listSpeedscopeFiles, speedscopeReleaseDir } from './assets.js';
 import type { ViewerInput } from './load-input.js';
-import { SERVED, renderViewerPage } from './render-page.js';
+import { SERVED, processProfilePrefix, renderViewerPage } from './render-page.js';
 
 export interface ViewerServer {
   url: string;
@@ -50,9 +50,15 @@ export function buildRoutes(input: ViewerInput): Map<string, Entry> {
   }
   // One copy of the profile per speedscope profile, each opening on its own (activeProfileIndex), so the
   // page can show any of them in one click: speedscope reads the index once, at load.
-  input.speedscope.profiles.forEach((_, i) => {
-    const body = Buffer.from(JSON.stringify({ ...input.speedscope, activeProfileIndex: i }));
-    routes.set(`${SERVED.profilePrefix}${i}.speedscope.json`, { type: TYPES['.json']!, body });
+  const addProfiles = (view: ViewerInput, prefix: string): void =>
+    view.speedscope.profiles.forEach((_, i) => {
+      const body = Buffer.from(JSON.stringify({ ...view.speedscope, activeProfileIndex: i }));
+      routes.set(`${prefix}${i}.speedscope.json`, { type: TYPES['.json']!, body });
+    });
+  addProfiles(input, SERVED.profilePrefix);
+  // The run's other processes and threads, each under a prefix of its own (the page picks one).
+  input.processes?.forEach((p, k) => {
+    if (p.input) addProfiles(p.input, processProfilePrefix(k));
   });
   return routes;
 }

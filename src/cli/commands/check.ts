@@ -41,6 +41,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('-o, --out <dir>', 'folder for the report checked (keep it as the next baseline)', 'importcost-out')
     .addOption(new Option('--until <when>', "stop recording at: auto, exit, listening, idle, or after a time (default: the config's, else auto)").argParser(parseUntil))
     .option('--node <path>', 'node binary to run the entry with')
+    .option('--process <which>', "the process the budgets apply to: main (the main report, default), a role (child, cluster-worker, worker-thread, launcher) or a label (cluster-worker-2)")
     .option('-q, --quiet', 'no progress messages')
     .action(async (entry: string | undefined, opts) => {
       // Loaded here, not at start: the CLI starts the target sooner (see profile.ts).
@@ -61,10 +62,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         out: opts.out,
         until: opts.until,
         node: opts.node,
+        process: opts.process,
         onProgress: opts.quiet ? undefined : (message) => io.stderr.write(`importcost: ${message}\n`),
       });
       const format = opts.format as CheckFormat;
-      const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile };
+      const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile, process: result.process };
       io.stdout.write(formatCheck(format, result, options));
       if (isGitHubActions(io.env)) {
         // Workflow commands are read from the job's output; keep JSON on stdout parseable.
