@@ -4,12 +4,13 @@
  * leaves nothing running. Real processes throughout (test/fixtures/processes, real express, lodash and
  * fastify from this repository's node_modules).
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/format.js';
-import { fixture, groundTruthRuns, median, runCli, type CliRun } from './helpers/run.js';
+import { fixture, groundTruthRuns, median, NODE22, NODE24, NODE26, runCli, type CliRun } from './helpers/run.js';
 
 const DIR = fixture('processes');
 
@@ -142,6 +143,29 @@ describe('processes and threads', () => {
       expect(Math.abs(actual - expected), `${name}: ${actual} vs ${expected}`).toBeLessThanOrEqual(Math.max(400_000, 0.15 * expected) + jit);
     }
     expectNothingLeft(run);
+  });
+});
+
+// The same shapes on the Node people run now: `-- node <file>` with that node first on PATH.
+describe.each([
+  ['22', NODE22],
+  ['24', NODE24],
+  ['26', NODE26],
+].filter(([, node]) => existsSync(node!)))('on Node %s', (_, node) => {
+  const env = { PATH: `${dirname(node!)}:${process.env.PATH}` };
+  it('cluster workers and worker threads each have their report, with their own imports', async () => {
+    const cluster = await runCli(['profile', '--', 'node', 'cluster.js'], { cwd: DIR, env });
+    expect(cluster.code, cluster.stderr).toBe(0);
+    expect(cluster.report!.node).toBe(execFileSync(node!, ['--version'], { encoding: 'utf8' }).trim());
+    const workers = [...reportsOf(cluster).values()].filter((r) => r.process.role === 'cluster-worker');
+    expect(workers).toHaveLength(2);
+    for (const worker of workers) expect(loadedPackages(worker)).toEqual(expect.arrayContaining(['express', 'lodash']));
+    expectNothingLeft(cluster);
+    const threads = await runCli(['profile', '--idle', '500ms', '--', 'node', 'threads.js'], { cwd: DIR, env });
+    expect(threads.code, threads.stderr).toBe(0);
+    const thread = [...reportsOf(threads).values()].find((r) => r.process.role === 'worker-thread')!;
+    expect(topLevelPackages(thread)).toEqual(expect.arrayContaining(['express', 'fastify']));
+    expectNothingLeft(threads);
   });
 });
 
