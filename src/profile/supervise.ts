@@ -24,8 +24,8 @@ import { isAlive, ProcessTree } from './process-tree.js';
 export const WATCHDOG_GRACE_MS = 2000;
 /** How often the streams and the tree are read (ms); fs.watch wakes it sooner when a stream grows. */
 const POLL_MS = 50;
-/** How often the process tree is walked for new descendants (ms). */
-const TREE_MS = 250;
+/** How often the process tree is walked for new descendants (ms): for a child that is orphaned before the end (agents say their own pids). */
+const TREE_MS = 1000;
 /** A worker thread's agent writes every 100 ms while it records: silent this long, it has ended (ms). */
 const THREAD_SILENT_MS = 1000;
 /** After SIGKILL, how long to wait for the root's exit before giving up on it (ms). */
