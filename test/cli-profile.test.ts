@@ -59,6 +59,21 @@ describe('bad input: one line, a hint, exit 2, before the target runs', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.runIf(process.versions.node.startsWith('20.'))('a TypeScript entry on Node 20: one line naming the fix, no stack (the target would throw ERR_UNKNOWN_FILE_EXTENSION)', async () => {
+    const result = await runCli(['profile', fixture('real-deps', 'app.mts')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^importcost: Node v20\.\S+ cannot run the TypeScript entry \S+app\.mts\n {2}hint: use Node 22\.18\+ .*-- node --import tsx /);
+    expect(result.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|\n\s+at /);
+    expect(result.report).toBeNull();
+  });
+
+  it.runIf(existsSync(NODE22))('a TypeScript entry with a loader flag, or a Node that strips types, is not refused', async () => {
+    // --node NODE22 (22.23: strips types itself); the target then runs.
+    const result = await runCli(['profile', '--node', NODE22, '--until', 'exit', fixture('real-deps', 'app.mts')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report!.buckets.find((b) => b.name === 'type-stripping')!.bytes).toBeGreaterThan(0);
+  });
+
   it('the real binary prints the same (one spawn test of bin/importcost.js)', async () => {
     const result = await runCli(['profile', 'missing.js']);
     expect(result.code).toBe(2);

@@ -31,6 +31,12 @@ export interface AttributionIndex {
   byEsmUrl: Map<string, number>;
   /** `node:<name>` -> module index, for builtins in the report. */
   byBuiltin: Map<string, number>;
+  /**
+   * `node:<name>` -> the ES module whose import first made that builtin's ESM facade, where the builtin
+   * itself was first loaded by a require (the facade is built later, for that import). Optional: older
+   * callers pass none.
+   */
+  byBuiltinFacade?: Map<string, number>;
   /** Frames whose url starts with one of these are the agent's. */
   agentPrefixes: string[];
 }
@@ -65,18 +71,31 @@ export interface HeapAttribution {
   loader: LoaderPools;
   afterStartupBytes: number;
   runtimeBytes: number;
+  /** Node's type stripping of TypeScript sources (its stripper's start and each file's transform). */
+  typeStrippingBytes: number;
   /** The live samples' bytes (sample-weights.ts): the live bytes allocated since sampling began. */
   sampledBytes: number;
   samples: number;
 }
 
-/** 'readout': allocated while the agent read the profile, after the heap was measured: counted nowhere. */
-type Owner = number | 'agent' | 'readout' | null;
+/**
+ * 'readout': allocated while the agent read the profile, after the heap was measured: counted nowhere.
+ * 'types': Node stripping TypeScript types (its own bucket, whichever load it ran in).
+ */
+type Owner = number | 'agent' | 'readout' | 'types' | null;
 
 /** Node's ESM loader and the code it runs to fetch, decode and compile sources. */
 const LOADER_URL = /^node:internal\/(modules\/|vm\/module|vm$|encoding|process\/esm_loader)/;
 /** The main-thread side of off-thread module hooks: there only because the agent registered hooks. */
 const HOOKS_PROXY_URL = 'node:internal/modules/esm/hooks';
+/**
+ * Node 22.18+/23.6+ stripping types from a .ts/.mts/.cts file: its stripper (amaro, a WebAssembly build of
+ * swc) starts on the first such file and keeps 3.8-4.1 MB (measured on Node 24 and 26 with a .mts entry).
+ * A program written in JavaScript would not pay it, and which load is first to pay it says nothing about
+ * that load, so it is a bucket of its own: before, the loader's pools shared it among the ES modules by
+ * source size and got read +57% on the test's .mts app.
+ */
+const TYPE_STRIPPING_URL = /^node:internal\/(modules\/typescript$|deps\/amaro\/)/;
 const LOADER_POOL_BY_FUNCTION: Record<string, keyof LoaderPools> = {
   moduleStrategy: 'source',
   builtinStrategy: 'builtin',
@@ -136,6 +155,7 @@ export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): F
 const NO_OWNER = -1;
 const AGENT = -2;
 const READOUT = -3;
+const TYPES = -4;
 const LOADER_STATES: LoaderState[] = [null, 'source', 'builtin', 'cjs', 'other'];
 
 export function attributeHeap(
@@ -153,6 +173,7 @@ export function attributeHeap(
     loader: { source: 0, builtin: 0, cjs: 0, other: 0 },
     afterStartupBytes: 0,
     runtimeBytes: 0,
+    typeStrippingBytes: 0,
     sampledBytes: 0,
     samples,
   };
@@ -163,6 +184,8 @@ export function attributeHeap(
   const users = new Uint8Array(count);
   /** 1 where the owner is a builtin named by one of its functions (not its top-level code) on the way. */
   const viaCall = new Uint8Array(count);
+  /** 1 under Node building a builtin's ESM facade (BuiltinModule's getESMFacade). */
+  const inFacade = new Uint8Array(count);
   // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
   const byUrl = urls.map((url) => ({
     // Only these urls can name an owner (identify() is undefined for every other).
@@ -172,6 +195,8 @@ export function attributeHeap(
       index.byEsmUrl.has(url) ||
       index.agentPrefixes.some((p) => url.startsWith(p)),
     builtin: index.byBuiltin.get(url) ?? null,
+    facade: index.byBuiltinFacade?.get(url) ?? null,
+    types: TYPE_STRIPPING_URL.test(url),
     loader: url === 'node:internal/encoding' ? ('source' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
     user: url !== '' && !url.startsWith('node:'),
   }));
@@ -184,8 +209,14 @@ export function attributeHeap(
     const functionName = names[nodes[at + 2]!]!;
     const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
     const found = inherited === 'readout' || !facts.named ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
-    let owner = found === undefined ? inherited : found;
+    let owner = facts.types && inherited !== 'readout' ? 'types' : found === undefined ? inherited : found;
     let call = found === undefined && parent >= 0 && viaCall[parent] === 1;
+    let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
+    const facade = (parent >= 0 && inFacade[parent] === 1) || (functionName === 'getESMFacade' && url === 'node:internal/bootstrap/realm');
+    // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
+    // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
+    if (facts.loader === 'source') loader = 'source';
+    else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
     // A builtin's function that Node's loader runs its work inside names no owner for that work: Node 24
     // wraps every import in node:diagnostics_channel's tracePromise, which claimed 5 MB of got's and
     // execa's compiling (execa read -61%, got +17%). Its top-level code, and functions it runs nested in
@@ -195,25 +226,26 @@ export function attributeHeap(
       call = false;
     }
     if (owner === null && facts.builtin !== null) {
-      owner = facts.builtin;
+      // Building a builtin's ESM facade reads every export, lazy getters included (node:http's loads
+      // undici: 1.2 MB on Node 26). Where a require loaded the builtin first, the facade is the cost of
+      // the first ES import of it, as the ground truth counts it: express required node:http, then got
+      // imported it, and express read +80% with the facade.
+      owner = facade && facts.facade !== null ? facts.facade : facts.builtin;
       call = !(functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0);
     }
     if (owner === null && url === HOOKS_PROXY_URL) owner = 'agent';
-    let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
-    // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
-    // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
-    if (facts.loader === 'source') loader = 'source';
-    else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
     const user = (parent >= 0 && users[parent] === 1) || facts.user;
-    owners[i] = owner === null ? NO_OWNER : owner === 'agent' ? AGENT : owner === 'readout' ? READOUT : owner;
+    owners[i] = owner === null ? NO_OWNER : owner === 'agent' ? AGENT : owner === 'readout' ? READOUT : owner === 'types' ? TYPES : owner;
     loaders[i] = LOADER_STATES.indexOf(loader);
     users[i] = user ? 1 : 0;
     viaCall[i] = call ? 1 : 0;
+    inFacade[i] = facade ? 1 : 0;
     const bytes = weights[i]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
       if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
       else if (owner === 'agent') result.agentBytes += bytes;
+      else if (owner === 'types') result.typeStrippingBytes += bytes;
       else if (loader) result.loader[loader] += bytes;
       else if (user) result.afterStartupBytes += bytes;
       else result.runtimeBytes += bytes;
@@ -223,7 +255,7 @@ export function attributeHeap(
 }
 
 function ownerOf(code: number): Owner {
-  return code >= 0 ? code : code === AGENT ? 'agent' : code === READOUT ? 'readout' : null;
+  return code >= 0 ? code : code === AGENT ? 'agent' : code === READOUT ? 'readout' : code === TYPES ? 'types' : null;
 }
 
 /**

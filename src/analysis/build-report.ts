@@ -107,6 +107,7 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     byHook: new Map(),
     byEsmUrl: new Map(),
     byBuiltin: new Map(),
+    byBuiltinFacade: new Map(),
     agentPrefixes: agentPrefixes(recording.agentUrl),
   };
   raw.forEach((m, i) => {
@@ -114,6 +115,14 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     if (m.url !== null && m.kind === 'esm') index.byEsmUrl.set(m.url, i);
     if (m.kind === 'builtin') index.byBuiltin.set(m.key, i);
   });
+  // A builtin a require loaded first gets its ESM facade when an ES module first imports it: that
+  // import's cost (see attribute-heap.ts).
+  for (const event of recording.esm) {
+    if (event.t !== 'r' || !event.parentURL || !event.url.startsWith('node:')) continue;
+    const [builtin, importer] = [indexOf.get(keyFromUrl(event.url)), indexOf.get(keyFromUrl(event.parentURL))];
+    if (builtin === undefined || importer === undefined || raw[builtin]!.cjsId < 0 || raw[importer]!.kind !== 'esm') continue;
+    if (!index.byBuiltinFacade!.has(raw[builtin]!.key)) index.byBuiltinFacade!.set(raw[builtin]!.key, importer);
+  }
   // Loads of a path seen twice (a module deleted from require.cache and loaded again) charge the first.
   for (const [id, path] of recording.cjs) {
     if (!index.byCjsId.has(id)) index.byCjsId.set(id, indexOf.get(path)!);
@@ -291,6 +300,7 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
     { name: 'after-startup', bytes: Math.round(heap?.afterStartupBytes ?? 0), description: 'allocated by program code outside any module load (callbacks, timers)' },
     { name: 'runtime', bytes: Math.round(heap?.runtimeBytes ?? 0), description: 'Node internals with no program frame on the stack' },
     { name: 'esm-loader', bytes: esmLoaderLeft, description: 'ESM loader work with no ESM module to charge it to' },
+    { name: 'type-stripping', bytes: Math.round(heap?.typeStrippingBytes ?? 0), description: "Node's type stripping of TypeScript files (its stripper, started on the first one)" },
   ];
   const bucketSum = buckets.reduce((sum, b) => sum + b.bytes, 0);
   const lastReadingAtMs = recording.heap.lastReadingAtMs;

@@ -20,6 +20,7 @@ import { entryExists, nodeOptionsWithAgent, parseCommand, type Target } from './
 import { DEFAULTS } from './defaults.js';
 import { ensureOutputDir } from './output-dir.js';
 import { supervise, type RunEnd, type Supervised } from './supervise.js';
+import { checkTypeScriptEntry } from './type-stripping.js';
 import { writeFileAtomically } from './write-atomically.js';
 import { IMPORTCOST_VERSION } from '../version.js';
 
@@ -138,6 +139,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   if (target.kind === 'node' && !entryExists(resolve(cwd, target.entry))) {
     throw usageError(`cannot find the entry file ${target.entry}`, `run it from the folder it is in, or give its path (looked in ${cwd})`);
   }
+  if (target.kind === 'node') checkTypeScriptEntry(target.entry, target.node, target.nodeArgs, env.NODE_OPTIONS);
   const name = options.name ?? defaultName(target);
   const out = resolve(cwd, options.out ?? DEFAULTS.out);
   ensureOutputDir(out);

@@ -172,6 +172,8 @@ export type BucketName =
   | 'runtime'
   /** ESM loader work that could not be charged to any ESM module. */
   | 'esm-loader'
+  /** Node stripping the types of .ts/.mts/.cts files (Node 22.18+), its stripper's start included: no package's cost. */
+  | 'type-stripping'
   /** The process ended before its heap profile was read: its last heap reading, less the baseline, unattributed (@2). */
   | 'unknown'
   /** heapBytes less the baseline and the sampled estimate: sampling error, and baseline objects freed during the run (signed). */
