@@ -13,8 +13,10 @@
  * ESM imports of builtins compile and evaluate them inside the loader, with no user frame.
  * Samples with none of these are Node's ESM loader (source decoding and compiling: shared out among ESM
  * modules by source size in build-report.ts), program code outside any load, or runtime internals.
+ * Inside a bundle with a source map, the frames of the files bundled in it name those files (bundles.ts).
  */
 import { FLAT_NODE_FIELDS, type FlatSamplingProfile, type V8SamplingProfile } from '../recording/format.js';
+import { FRAME_CODE, FRAME_INIT, FRAME_RUNTIME, type BundleFrameTable } from './bundles.js';
 import { nodeBytes } from './sample-weights.js';
 
 export interface AttributionIndex {
@@ -60,6 +62,8 @@ export interface LoaderPools {
 export interface HeapAttribution {
   /** Sampled bytes by module index (stack-attributed only). */
   moduleBytes: Float64Array;
+  /** The part of moduleBytes shared out by weight rather than named by a stack (wrappers compiled inside a bundle's runtime). */
+  sharedBytes: Float64Array;
   agentBytes: number;
   loader: LoaderPools;
   afterStartupBytes: number;
@@ -142,12 +146,14 @@ export function attributeHeap(
   moduleCount: number,
   index: AttributionIndex,
   sampling: { interval: number; mode: 'deterministic' | 'poisson' },
+  bundles: BundleFrameTable | null = null,
 ): HeapAttribution {
   const flat = flatProfile(profile);
   const { urls, names, nodes, samples } = flat;
   const weights = nodeBytes(flat, sampling.interval, sampling.mode);
   const result: HeapAttribution = {
     moduleBytes: new Float64Array(moduleCount),
+    sharedBytes: new Float64Array(moduleCount),
     agentBytes: 0,
     loader: { source: 0, builtin: 0, cjs: 0, other: 0 },
     afterStartupBytes: 0,
@@ -162,6 +168,8 @@ export function attributeHeap(
   const users = new Uint8Array(count);
   /** 1 where the owner is a builtin named by one of its functions (not its top-level code) on the way. */
   const viaCall = new Uint8Array(count);
+  /** 1 where the owner is a bundled file named by one of its functions, not its wrapper (bundles.ts). */
+  const byCode = new Uint8Array(count);
   // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
   const byUrl = urls.map((url) => ({
     // Only these urls can name an owner (identify() is undefined for every other).
@@ -184,6 +192,16 @@ export function attributeHeap(
     const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
     const found = inherited === 'readout' || !facts.named ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
     let owner = found === undefined ? inherited : found;
+    const frame = bundles === null ? 0 : bundles.kind[i]!;
+    if (frame !== 0 && typeof owner === 'number') {
+      // A bundled file's wrapper names it; its other functions only where no wrapper is on the stack
+      // (hoisted code), the innermost one deciding. Only under the bundle's own load.
+      const outerByCode = parent >= 0 && byCode[parent] === 1;
+      if (frame === FRAME_INIT || (frame === FRAME_CODE && (outerByCode || bundles!.bundleModules.has(owner)))) {
+        byCode[i] = frame === FRAME_CODE ? 1 : 0;
+        owner = bundles!.module[i]!;
+      } else byCode[i] = parent >= 0 ? byCode[parent]! : 0;
+    } else byCode[i] = found === undefined && parent >= 0 ? byCode[parent]! : 0;
     let call = found === undefined && parent >= 0 && viaCall[parent] === 1;
     // A builtin's function that Node's loader runs its work inside names no owner for that work: Node 24
     // wraps every import in node:diagnostics_channel's tracePromise, which claimed 5 MB of got's and
@@ -211,7 +229,15 @@ export function attributeHeap(
     const bytes = weights[i]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
-      if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
+      const split = typeof owner === 'number' && bundles !== null && bundles.kind[i] === FRAME_RUNTIME ? bundles.split.get(i) : undefined;
+      if (split) {
+        // A bundler's require compiling the wrappers it called: theirs, by their compiled size.
+        const total = split.reduce((sum, [, weight]) => sum + weight, 0);
+        for (const [module, weight] of split) {
+          result.moduleBytes[module]! += (bytes * weight) / total;
+          result.sharedBytes[module]! += (bytes * weight) / total;
+        }
+      } else if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
       else if (owner === 'agent') result.agentBytes += bytes;
       else if (loader) result.loader[loader] += bytes;
       else if (user) result.afterStartupBytes += bytes;

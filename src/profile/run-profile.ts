@@ -213,7 +213,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       forwardSignals: options.forwardSignals ?? false,
       graceMs: DEFAULTS.graceMs,
       onModules: () => {
-        first = analysis.then((loaded) => loaded.prepareReport(readJson<RecordingModules>(modulesPath), loaded.gatherFileFacts)).catch(() => null);
+        first = analysis.then((loaded) => prepareWithMaps(loaded, readJson<RecordingModules>(modulesPath))).catch(() => null);
       },
       onDone: () => {
         early = Promise.all([analysis, first])
@@ -244,7 +244,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       report = loaded.withExit(built, exit);
     } else {
       const recording = readRecording();
-      report = buildAll(loaded, loaded.prepareReport(recording, loaded.gatherFileFacts), recording, exit);
+      report = buildAll(loaded, await prepareWithMaps(loaded, recording), recording, exit);
     }
     writeFileSync(files.report, `${JSON.stringify(report, null, 1)}\n`);
     return { report, files, exitCode: exitCodeFor(report.stop.reason, ended) };
@@ -255,7 +255,15 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
 type Exit = { exitCode: number | null; signal: string | null };
 
+/** prepareReport, with the source maps of the run's bundles and compiled files read first (async: the decoder is). */
+async function prepareWithMaps(loaded: Analysis, recording: RecordingModules): Promise<PreparedReport> {
+  const maps = await loaded.readSourceMaps(loaded.listModules(recording));
+  return loaded.prepareReport(recording, (raw) => loaded.gatherFileFacts(raw, maps));
+}
+
 interface Analysis {
+  listModules: typeof import('../analysis/list-modules.js').listModules;
+  readSourceMaps: typeof import('./source-maps.js').readSourceMaps;
   prepareReport: typeof import('../analysis/build-report.js').prepareReport;
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
@@ -264,12 +272,14 @@ interface Analysis {
 }
 
 async function loadAnalysis(): Promise<Analysis> {
-  const [{ prepareReport, finishReport, withExit }, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
+  const [{ prepareReport, finishReport, withExit }, { gatherFileFacts }, { exportSpeedscope }, { listModules }, { readSourceMaps }] = await Promise.all([
     import('../analysis/build-report.js'),
     import('./file-facts.js'),
     import('../exporters/speedscope.js'),
+    import('../analysis/list-modules.js'),
+    import('./source-maps.js'),
   ]);
-  return { prepareReport, finishReport, withExit, gatherFileFacts, exportSpeedscope };
+  return { listModules, readSourceMaps, prepareReport, finishReport, withExit, gatherFileFacts, exportSpeedscope };
 }
 
 /** The target's own exit code when it ended by itself; 0 when importcost stopped it after start-up. */
