@@ -61,10 +61,12 @@
   function siteText(id) {
     var m = modules[id];
     if (!m.site) return m.parent === null ? 'the entry' : '';
-    var file = m.site.file;
+    // The original source's line (the .ts one) where the file was compiled or bundled with a source map.
+    var at = m.site.original || m.site;
+    var file = at.file;
     var cwd = report.cwd.replace(/\/$/, '') + '/';
     if (file.indexOf(cwd) === 0) file = file.slice(cwd.length);
-    return file + ':' + m.site.line + ':' + m.site.column;
+    return file + ':' + at.line + ':' + at.column;
   }
 
   // ---- tabs: the summary and one per speedscope profile ---------------------------------------------
@@ -294,7 +296,7 @@
       ],
       modules: [
         { key: 'name', label: 'Module', cls: 'name', value: function (r) { return r.name; } },
-        { key: 'kind', label: 'Kind', value: function (r) { return r.kind + (r.ok ? '' : ' (threw)'); } },
+        { key: 'kind', label: 'Kind', value: function (r) { return r.kind + (r.ok ? '' : ' (threw)') + (r.bundle === undefined ? '' : ' \u00b7 in bundle ' + modules[r.bundle].name); } },
         bytesCol('selfBytes', 'Retained self'),
         bytesCol('totalBytes', 'Retained incl.'),
         deferCol('exclusiveBytes'),
