@@ -149,7 +149,8 @@ export function findBundledModules(
         rawModule(key, {
           kind: /\.(mjs|mts)$/.test(key) ? 'esm' : key.endsWith('.json') ? 'json' : 'cjs',
           parentKey,
-          ...siteFor(parentKey === bundle.key ? bundle.map.sources.filter((s): s is string => s !== null && !s.includes('/node_modules/')) : [parentKey], key, sourceImports),
+          // (The bundle's top level runs its entry, which bundlers put last: the app's files from the last.)
+          ...siteFor(parentKey === bundle.key ? bundle.map.sources.filter((s): s is string => s !== null && !s.includes('/node_modules/')).reverse() : [parentKey], key, sourceImports),
           // Inside a bundle nothing times a module's load: it starts with the bundle, and takes no time of its own.
           startMs: byKey.get(bundle.key)!.startMs,
           bundle: bundle.key,

@@ -177,7 +177,13 @@ async function decode(consumers: Consumers, file: string, text: string, from: st
       generatedChars,
       unmappedChars: Math.max(0, total - generatedChars.reduce((a, b) => a + b, 0)),
     };
-    const contents = names.map((name) => consumer.sourceContentFor(name, true));
+    // A plain map lists its sources in the consumer's order: its sourcesContent is read by index
+    // (sourceContentFor looks each name up again: 0.3 s over a 990-source map). Index maps go through it.
+    const inline = (raw as { sourcesContent?: unknown }).sourcesContent;
+    const contents =
+      Array.isArray(inline) && Array.isArray(raw.sources) && raw.sources.length === names.length
+        ? (inline as unknown[]).map((c) => (typeof c === 'string' ? c : null))
+        : names.map((name) => consumer.sourceContentFor(name, true));
     const disk = new Map<number, string | null>();
     const content = (index: number): string | null => {
       const inline = contents[index];
