@@ -17,7 +17,7 @@
  */
 import { FLAT_NODE_FIELDS, type FlatSamplingProfile, type V8SamplingProfile } from '../recording/format.js';
 import { FRAME_CODE, FRAME_INIT, FRAME_RUNTIME, type BundleFrameTable } from './bundles.js';
-import { nodeBytes } from './sample-weights.js';
+import { nodeBytes, type Sampling } from './sample-weights.js';
 
 export interface AttributionIndex {
   trampolinePrefix: string;
@@ -88,13 +88,16 @@ const LOADER_POOL_BY_FUNCTION: Record<string, keyof LoaderPools> = {
 
 type LoaderState = keyof LoaderPools | null;
 
+/** The module whose CommonJS or builtin load a frame is (its trampoline, at 0-based `line`), if any. */
+export function loadAt(url: string, line: number, index: AttributionIndex): number | undefined {
+  if (!url.startsWith(index.trampolinePrefix)) return undefined;
+  const script = Number(url.slice(index.trampolinePrefix.length));
+  return index.byCjsId.get(index.trampolineBatch > 0 ? script * index.trampolineBatch + line : script);
+}
+
 function identify(url: string, functionName: string, line: number, column: number, index: AttributionIndex): Owner | undefined {
   if (url === '') return undefined;
-  if (url.startsWith(index.trampolinePrefix)) {
-    const script = Number(url.slice(index.trampolinePrefix.length));
-    const owner = index.byCjsId.get(index.trampolineBatch > 0 ? script * index.trampolineBatch + line : script);
-    return owner ?? undefined;
-  }
+  if (url.startsWith(index.trampolinePrefix)) return loadAt(url, line, index);
   if (index.hookPrefix !== null && url.startsWith(index.hookPrefix)) {
     return index.byHook.get(Number(url.slice(index.hookPrefix.length)) * index.trampolineBatch + line);
   }
@@ -131,7 +134,8 @@ export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): F
     flat.nodes.push(parent, indexOf(flat.urls, urlIndex, url), indexOf(flat.names, nameIndex, functionName), lineNumber, columnNumber, node.selfSize);
     for (const child of node.children) pending.push([child, at]);
   }
-  for (const sample of profile.samples) flat.sizes!.push(indexById.get(sample.nodeId) ?? -1, sample.size);
+  for (const sample of [...profile.samples].sort((a, b) => a.ordinal - b.ordinal)) flat.sizes!.push(indexById.get(sample.nodeId) ?? -1, sample.size);
+  flat.ordered = true;
   return flat;
 }
 
@@ -145,7 +149,7 @@ export function attributeHeap(
   profile: FlatSamplingProfile | V8SamplingProfile,
   moduleCount: number,
   index: AttributionIndex,
-  sampling: { interval: number; mode: 'deterministic' | 'poisson' },
+  sampling: Sampling,
   bundles: BundleFrameTable | null = null,
 ): HeapAttribution {
   const flat = flatProfile(profile);
@@ -231,11 +235,16 @@ export function attributeHeap(
       result.sampledBytes += bytes;
       const split = typeof owner === 'number' && bundles !== null && bundles.kind[i] === FRAME_RUNTIME ? bundles.split.get(i) : undefined;
       if (split) {
-        // A bundler's require compiling the wrappers it called: theirs, by their compiled size.
-        const total = split.reduce((sum, [, weight]) => sum + weight, 0);
-        for (const [module, weight] of split) {
-          result.moduleBytes[module]! += (bytes * weight) / total;
-          result.sharedBytes[module]! += (bytes * weight) / total;
+        // A bundler's require compiling the wrappers it called (bundles.ts): what was measured for each
+        // is its; the rest is shared by their compiled size.
+        const measured = split.reduce((sum, call) => sum + call.measured, 0);
+        const scale = measured > bytes ? bytes / measured : 1;
+        const rest = bytes - measured * scale;
+        const total = split.reduce((sum, call) => sum + call.weight, 0);
+        for (const call of split) {
+          const shared = (rest * call.weight) / total;
+          result.moduleBytes[call.module]! += call.measured * scale + shared;
+          result.sharedBytes[call.module]! += shared;
         }
       } else if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
       else if (owner === 'agent') result.agentBytes += bytes;

@@ -11,7 +11,7 @@ import {
   type ReportModule,
   type ReportPackage,
 } from '../report/format.js';
-import { attributeHeap, flatProfile, shareByWeight, type AttributionIndex } from './attribute-heap.js';
+import { attributeHeap, flatProfile, loadAt, shareByWeight, type AttributionIndex } from './attribute-heap.js';
 import { bundleFrameTable, findBundledModules } from './bundles.js';
 import { isBundleMap, type DecodedMap } from './decoded-map.js';
 import { dominatorTree, importEdges, sumDominated, type DominatorTree } from './import-graph.js';
@@ -98,8 +98,9 @@ function describeModules(recording: RecordingModules, raw: RawModule[], facts: F
   const indexOf = new Map<string, number>(raw.map((m, i) => [m.key, i]));
   const bundled = raw.some((m) => m.bundle !== undefined);
   const parentOf = raw.map((m) => {
-    // A module a bundle loaded (a builtin, an external) from one of the files inside it: that file.
-    const inside = bundled && m.parentKey !== null && m.specifier !== null ? facts.sites[`${m.parentKey}\n${m.specifier}`]?.original?.file : undefined;
+    // A module a bundle loaded (a builtin, an external) from one of the files inside it: that file, as
+    // the stacks show it, else as the line the loader saw the require on maps.
+    const inside = !bundled ? undefined : (m.loadedFrom ?? (m.parentKey !== null && m.specifier !== null ? facts.sites[`${m.parentKey}\n${m.specifier}`]?.original?.file : undefined));
     const key = inside !== undefined && raw[indexOf.get(inside) ?? -1]?.bundle === m.parentKey ? inside : m.parentKey;
     const parent = key === null ? undefined : indexOf.get(key);
     return parent === undefined ? null : parent;
@@ -190,18 +191,26 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
   const profile = heapPart.profile ? flatProfile(heapPart.profile) : null;
   // The files inside the run's bundles, found on the profile's stacks, join the modules.
   const maps = preparedRun.facts.sourceMaps ?? {};
-  const inBundles = profile ? findBundledModules(profile, preparedRun.raw, maps, preparedRun.facts.sourceImports ?? {}) : [];
+  const loadOf = (url: string, line: number): string | undefined => {
+    const m = loadAt(url, line, preparedRun.index);
+    return m === undefined ? undefined : preparedRun.raw[m]!.key;
+  };
+  const found = profile ? findBundledModules(profile, preparedRun.raw, maps, preparedRun.facts.sourceImports ?? {}, loadOf) : null;
+  const inBundles = found?.modules ?? [];
   const prepared =
     inBundles.length === 0
       ? preparedRun
-      : describeModules(preparedRun.recording, [...preparedRun.raw, ...inBundles].sort((a, b) => a.startMs - b.startMs), preparedRun.facts);
+      : describeModules(
+          preparedRun.recording,
+          [...preparedRun.raw.map((m) => (found!.loadedFrom.has(m.key) ? { ...m, loadedFrom: found!.loadedFrom.get(m.key)! } : m)), ...inBundles].sort((a, b) => a.startMs - b.startMs),
+          preparedRun.facts,
+        );
   const { raw, facts, parentOf, children, index, imports, dominators, selfMs, totalMs } = prepared;
   const recording = { ...prepared.recording, ...heapPart };
   const indexOfKey = new Map(raw.map((m, i) => [m.key, i]));
-  const frames = profile && inBundles.length > 0 ? bundleFrameTable(profile, raw, maps, indexOfKey) : null;
-  const heap = profile
-    ? attributeHeap(profile, raw.length, index, { interval: recording.sampleInterval, mode: recording.sampling }, frames)
-    : null;
+  const sampling = { interval: recording.sampleInterval, mode: recording.sampling };
+  const frames = profile && inBundles.length > 0 ? bundleFrameTable(profile, raw, maps, indexOfKey, sampling) : null;
+  const heap = profile ? attributeHeap(profile, raw.length, index, sampling, frames) : null;
   const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
   const estimatedBytes = raw.map((_, i) => Math.round(heap?.sharedBytes[i] ?? 0));
   // The code and trusted spaces' growth, measured around each CJS load, counts only as far as the samples
@@ -402,7 +411,9 @@ function siteOf(m: RawModule, parent: RawModule | null, facts: FileFacts): Impor
   // Inside a bundle: the line in the original file (there is no compiled file of its own).
   if (m.bundle !== undefined) return m.site ?? null;
   if (parent.bundle !== undefined) {
-    const inBundle = facts.sites[`${m.parentKey}\n${m.specifier}`]?.original;
+    // The require in the file that made it, where it has one; else where the loader saw it.
+    const own = facts.sourceImports?.[parent.key]?.find((s) => s.specifier === m.specifier);
+    const inBundle = own ? { file: parent.key, line: own.line, column: own.column } : facts.sites[`${m.parentKey}\n${m.specifier}`]?.original;
     return inBundle ? { ...inBundle } : null;
   }
   return facts.sites[`${parent.key}\n${m.specifier}`] ?? null;

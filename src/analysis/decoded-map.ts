@@ -73,6 +73,19 @@ export function originalPositionOf(map: DecodedMap, line: number, column: number
   return { source: map.sourceIndex[best]!, line: map.originalLines[best]!, column: map.originalColumns[best]! };
 }
 
+/**
+ * The source of the first mapped segment at or after generated `line`:`column` (0-based), looking no
+ * further than `lines` lines down; -1 for none. What a function's body maps to, where its head does not.
+ */
+export function firstSourceAfter(map: DecodedMap, line: number, column: number, lines: number): number {
+  const end = firstOnLine(map, line + lines + 1);
+  for (let at = firstOnLine(map, line); at < end; at++) {
+    if (map.lines[at] === line && map.columns[at]! < column) continue;
+    if (map.sourceIndex[at]! >= 0) return map.sourceIndex[at]!;
+  }
+  return -1;
+}
+
 /** The map's sources that are code from the program or its packages (not the bundler's runtime). */
 export function realSourceCount(map: DecodedMap): number {
   return map.sources.reduce((n, s) => n + (s === null ? 0 : 1), 0);

@@ -40,6 +40,8 @@ export interface RawModule {
   bundle?: string;
   /** A file inside a bundle: where its import stands in the original file that made it, when found. */
   site?: ImportSite;
+  /** A module a bundle loaded through Node's loader: the file inside the bundle that did, read off the stacks. */
+  loadedFrom?: string;
 }
 
 /** Turn a module URL from the ESM hooks into our key: a path for file: URLs, `node:x` for builtins. */
