@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, ReportModule } from '../src/report/format.js';
-import { BIN, median, NODE22, NODE24, NODE26, ROOT, runCli } from './helpers/run.js';
+import { BIN, median, NODE22, NODE24, NODE26, ROOT, runCli, type CliRun } from './helpers/run.js';
+import { artifact, hasChromium, launchBrowser, startView, waitForViewer } from './helpers/viewer-browser.js';
 
 const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 // ajv ships maps of its own (the bundle's map names its lib/*.ts); got is ESM-only (esbuild's __esm).
@@ -106,9 +107,11 @@ describe('esbuild, CommonJS output, external map', () => {
     });
   }
 
+  let summaryRun: CliRun | null = null;
   it('the summary names the packages inside the bundle and shows the bundle as its own line', async () => {
     const run = await runCli(['profile', join(dir, 'dist', 'app.js')], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
+    summaryRun = run;
     const express = bundled(run.report!, 'express');
     expect(express.package?.version).toBe(JSON.parse(readFileSync(join(ROOT, 'node_modules', 'express', 'package.json'), 'utf8')).version);
     expect(express.site).toEqual({ file: join(dir, 'app.cjs'), line: 1, column: 20 });
@@ -128,6 +131,39 @@ describe('esbuild, CommonJS output, external map', () => {
     expect(bundled(run.report!, 'ajv').path).toBe(join(ROOT, 'node_modules', 'ajv', 'lib', 'ajv.ts'));
     // The flamegraph's frames are the modules, bundled ones included.
     expect(run.speedscope!.shared.frames.some((f) => f.name === express.name)).toBe(true);
+  });
+
+  it.skipIf(!hasChromium)('the viewer marks the package and module rows that came out of the bundle (real chromium)', async () => {
+    const run = summaryRun!;
+    expect(run, 'the summary test above profiles the bundle').not.toBeNull();
+    const view = await startView(['--no-open', join(run.out, 'run.importcost.json')]);
+    const browser = await launchBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(view.url);
+      await waitForViewer(page);
+      const express = bundled(run.report!, 'express');
+      const row = page.locator(`table.rows tbody tr[data-row="${run.report!.modules[express.id]!.package!.name}@${express.package!.version}"]`);
+      expect(await row.locator('td[data-key="id"]').innerText()).toMatch(/^express@\d+\.\d+\.\d+\s+in bundle \.\/dist\/app\.js$/);
+      // Inside a bundle no file's load is timed: said so, not shown as 0 ms.
+      expect(await row.locator('td[data-key="totalMs"]').innerText()).toBe('not measured');
+      // The modules table marks each bundled file, and its filter finds them by the bundle's name (the
+      // table shows 200 rows at first).
+      await page.getByRole('button', { name: /^Modules/ }).click();
+      await page.locator('input[type="search"]').fill('in bundle');
+      const inBundle = run.report!.modules.filter((m) => m.bundle !== undefined).length;
+      expect(await page.locator('.tools .note').innerText()).toBe(`${inBundle} of ${run.report!.modules.length} modules`);
+      const kinds = await page.locator('table.rows tbody td[data-key="kind"]').allInnerTexts();
+      expect(kinds.length).toBe(Math.min(inBundle, 200));
+      for (const kind of kinds) expect(kind).toMatch(/^(cjs|esm|json)\s+in bundle \.\/dist\/app\.js$/);
+      await page.locator('input[type="search"]').fill('');
+      await page.getByRole('button', { name: /^Packages/ }).click();
+      await page.screenshot({ path: artifact('view-bundle-summary.png'), fullPage: true });
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+      expect(await view.stop()).toBe(0);
+    }
   });
 });
 
