@@ -10,8 +10,8 @@
  * the heap lost when the truth entry's top level returned (F, measured in the same truth processes: the
  * heap after the last reading minus the heap at exit, both after full GCs). The truth reads inside the
  * top level, importcost after start-up: on Node 20 (V8 11.3) the compiled code of a wrapper that only
- * the bundle's top level refers to is freed when that returns, F = 1.04-1.08 MB, most of it
- * @aws-sdk/client-s3's (0.87 MB of samples); Node 22, 24 and 26 keep it (F = 0.03 MB).
+ * the bundle's top level refers to is freed when that returns, F = 1.04-1.19 MB, most of it
+ * @aws-sdk/client-s3's (0.87 MB of samples); Node 22, 24 and 26 keep it (F = 0.03-0.07 MB).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

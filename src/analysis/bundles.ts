@@ -31,7 +31,6 @@ import { firstSourceAfter, isBundleMap, originalPositionOf, type DecodedMap } fr
 import { rawModule, type RawModule } from './list-modules.js';
 import { sampleWeight, type Sampling } from './sample-weights.js';
 
-export const FRAME_NONE = 0;
 export const FRAME_INIT = 1;
 export const FRAME_CODE = 2;
 export const FRAME_RUNTIME = 3;
@@ -41,7 +40,7 @@ type BundleImports = Record<string, { specifier: string; line: number; column: n
 
 /** Per profile node: what its frame is in a bundle, and the module it names. */
 export interface BundleFrameTable {
-  /** FRAME_* per node. */
+  /** FRAME_* per node; 0 for a frame outside the bundles. */
   kind: Uint8Array;
   /** The virtual module an init or code frame names; the bundle's module for every bundle frame otherwise; -1 outside bundles. */
   module: Int32Array;
@@ -176,33 +175,33 @@ export function findBundledModules(
   // code, or a wrapper that allocated nothing sampled) is placed where one of them first ran.
   for (const pass of [FRAME_INIT, FRAME_CODE]) {
     for (let i = 0; i < count; i++) {
-    const at = i * FLAT_NODE_FIELDS;
-    const parent = nodes[at]! < i ? nodes[at]! : -1;
-    const outer = parent < 0 ? '' : nearest[parent]!;
-    nearest[i] = outer;
-    const bundle = bundles.get(urls[nodes[at + 1]!]!);
-    if (!bundle) continue;
-    const role = roleOf(bundle, names[nodes[at + 2]!]!, nodes[at + 3]!, nodes[at + 4]!);
-    if (role.kind === FRAME_RUNTIME || (role.kind !== pass && !found.has(bundle.map.sources[role.source]!))) continue;
-    const key = bundle.map.sources[role.source]!;
-    // The outer module must be in the same bundle (a bundle loading another starts from its own top).
-    const outerModule = outer === '' ? null : found.get(outer);
-    const parentKey = outerModule && outerModule.bundle === bundle.key ? outer : bundle.key;
-    if (!found.has(key) && !byKey.has(key)) {
-      found.set(
-        key,
-        rawModule(key, {
-          kind: /\.(mjs|mts)$/.test(key) ? 'esm' : key.endsWith('.json') ? 'json' : 'cjs',
-          parentKey,
-          // (The bundle's top level runs its entry, which bundlers put last: the app's files from the last.)
-          ...siteFor(parentKey === bundle.key ? bundle.map.sources.filter((s): s is string => s !== null && !s.includes('/node_modules/')).reverse() : [parentKey], key, sourceImports),
-          // Inside a bundle nothing times a module's load: it starts with the bundle, and takes no time of its own.
-          startMs: byKey.get(bundle.key)!.startMs,
-          bundle: bundle.key,
-        }),
-      );
-    }
-    if (found.has(key)) nearest[i] = key;
+      const at = i * FLAT_NODE_FIELDS;
+      const parent = nodes[at]! < i ? nodes[at]! : -1;
+      const outer = parent < 0 ? '' : nearest[parent]!;
+      nearest[i] = outer;
+      const bundle = bundles.get(urls[nodes[at + 1]!]!);
+      if (!bundle) continue;
+      const role = roleOf(bundle, names[nodes[at + 2]!]!, nodes[at + 3]!, nodes[at + 4]!);
+      if (role.kind === FRAME_RUNTIME || (role.kind !== pass && !found.has(bundle.map.sources[role.source]!))) continue;
+      const key = bundle.map.sources[role.source]!;
+      // The outer module must be in the same bundle (a bundle loading another starts from its own top).
+      const outerModule = outer === '' ? null : found.get(outer);
+      const parentKey = outerModule && outerModule.bundle === bundle.key ? outer : bundle.key;
+      if (!found.has(key) && !byKey.has(key)) {
+        found.set(
+          key,
+          rawModule(key, {
+            kind: /\.(mjs|mts)$/.test(key) ? 'esm' : key.endsWith('.json') ? 'json' : 'cjs',
+            parentKey,
+            // (The bundle's top level runs its entry, which bundlers put last: the app's files from the last.)
+            ...siteFor(parentKey === bundle.key ? bundle.map.sources.filter((s): s is string => s !== null && !s.includes('/node_modules/')).reverse() : [parentKey], key, sourceImports),
+            // Inside a bundle nothing times a module's load: it starts with the bundle, and takes no time of its own.
+            startMs: byKey.get(bundle.key)!.startMs,
+            bundle: bundle.key,
+          }),
+        );
+      }
+      if (found.has(key)) nearest[i] = key;
     }
   }
   // A builtin or an external a bundled file required: its load's frame sits under that file's frames.

@@ -190,20 +190,20 @@ async function decode(consumers: Consumers, file: string, text: string, from: st
       if (typeof inline === 'string') return inline;
       const path = sources[index];
       if (!path) return null;
-      if (!disk.has(index)) {
-        let read: string | null = null;
-        try {
-          read = readFileSync(path, 'utf8');
-        } catch {
-          read = null;
-        }
-        disk.set(index, read);
-      }
+      if (!disk.has(index)) disk.set(index, readOrNull(path));
       return disk.get(index)!;
     };
     return { data, content };
   } finally {
     consumer.destroy();
+  }
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
   }
 }
 
