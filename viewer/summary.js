@@ -68,10 +68,18 @@
   function siteText(id) {
     var m = modules[id];
     if (!m.site) return m.parent === null ? 'the entry' : '';
-    var file = m.site.file;
+    // The original source's line (the .ts one) where the file was compiled or bundled with a source map.
+    var at = m.site.original || m.site;
+    var file = at.file;
     var cwd = report.cwd.replace(/\/$/, '') + '/';
     if (file.indexOf(cwd) === 0) file = file.slice(cwd.length);
-    return file + ':' + m.site.line + ':' + m.site.column;
+    return file + ':' + at.line + ':' + at.column;
+  }
+
+  /** The bundle a package's files were read out of (its first module's), or null. */
+  function bundleOf(pkg) {
+    var first = modules[pkg.firstModule];
+    return first && first.bundle !== undefined ? modules[first.bundle] : null;
   }
 
   // ---- tabs: the summary and one per speedscope profile ---------------------------------------------
@@ -180,7 +188,7 @@
       return box;
     }
     var maxBytes = Math.max.apply(null, top.map(function (p) { return p.totalBytes; }).concat(1));
-    var maxMs = Math.max.apply(null, top.map(function (p) { return p.totalMs; }).concat(1e-9));
+    var maxMs = Math.max.apply(null, top.map(function (p) { return bundleOf(p) ? 0 : p.totalMs; }).concat(1e-9));
     var grid = el('div', { class: 'bars' },
       el('span', { class: 'hd' }, 'package'), el('span', { class: 'hd' }, 'retained heap'), el('span', { class: 'hd num' }, ''),
       el('span', { class: 'hd' }, 'load time'), el('span', { class: 'hd num' }, ''));
@@ -190,8 +198,10 @@
       grid.appendChild(name);
       grid.appendChild(el('span', { class: 'track heap' }, el('span', { class: 'fill', style: 'width:' + ((100 * Math.max(0, p.totalBytes)) / maxBytes).toFixed(2) + '%' })));
       grid.appendChild(el('span', { class: 'num' }, fmtBytes(p.totalBytes)));
-      grid.appendChild(el('span', { class: 'track time' }, el('span', { class: 'fill', style: 'width:' + ((100 * Math.max(0, p.totalMs)) / maxMs).toFixed(2) + '%' })));
-      grid.appendChild(el('span', { class: 'num' }, fmtMs(p.totalMs)));
+      // A package inside a bundle has no load time of its own (the table's "not measured").
+      var inBundle = bundleOf(p);
+      grid.appendChild(el('span', { class: 'track time' }, inBundle ? null : el('span', { class: 'fill', style: 'width:' + ((100 * Math.max(0, p.totalMs)) / maxMs).toFixed(2) + '%' })));
+      grid.appendChild(el('span', { class: 'num' + (inBundle ? ' note' : ''), title: inBundle ? 'in bundle ' + inBundle.name + ': not measured' : null }, inBundle ? 'n/m' : fmtMs(p.totalMs)));
     });
     box.appendChild(grid);
     return box;
@@ -202,6 +212,8 @@
   var OTHER = '#adb5bd';
   function groupOf(m) {
     if (m.kind === 'builtin') return 'node: builtins';
+    // A bundle's own line: its text and compiled top level, which deferring nothing inside it removes.
+    if (report.bundles && report.bundles.some(function (b) { return b.module === m.id; })) return 'bundle ' + m.name + ' (its text)';
     if (!m.thirdParty) return 'your code';
     return m.package ? m.package.name + '@' + m.package.version : '(no package)';
   }
@@ -302,22 +314,33 @@
       return { key: key, label: 'Defer saves', num: true, value: function (r) { return r[key] === undefined ? r.totalBytes : r[key]; }, text: fmtBytes };
     };
     var msCol = function (key, label) { return { key: key, label: label, num: true, value: function (r) { return r[key]; }, text: fmtMs }; };
+    // Inside a bundle, nothing times a file's load: the bundle's load holds them all (as the terminal summary says).
+    var pkgMsCol = function (key, label) {
+      var c = msCol(key, label);
+      c.text = function (v, r) { return bundleOf(r) ? el('span', { class: 'note' }, 'not measured') : fmtMs(v); };
+      return c;
+    };
     var COLUMNS = {
       packages: [
-        { key: 'id', label: 'Package', cls: 'name', value: function (r) { return r.id; } },
+        { key: 'id', label: 'Package', cls: 'name', value: function (r) { return r.id; }, text: function (v, r) {
+          var b = bundleOf(r);
+          return b ? el('span', null, v, ' ', el('span', { class: 'tag', title: 'its files were read out of this bundle through its source map' }, 'in bundle ' + b.name)) : v;
+        } },
         bytesCol('totalBytes', 'Retained incl.'),
         deferCol('deferBytes'),
         bytesCol('selfBytes', 'Retained self'),
         { key: 'share', label: 'Share', num: true, value: function (r) { return programBytes > 0 ? r.totalBytes / programBytes : 0; }, text: function (v, r) { return fmtPct(r.totalBytes, programBytes); } },
-        msCol('totalMs', 'Load incl.'),
-        msCol('selfMs', 'Load self'),
+        pkgMsCol('totalMs', 'Load incl.'),
+        pkgMsCol('selfMs', 'Load self'),
         { key: 'modules', label: 'Files', num: true, value: function (r) { return r.modules; }, text: String },
         { key: 'chain', label: 'Import chain (first load)', cls: 'chain', value: function (r) { return chainText(r.firstModule); } },
         { key: 'site', label: 'Import site', cls: 'site', value: function (r) { return siteText(r.firstModule); } },
       ],
       modules: [
         { key: 'name', label: 'Module', cls: 'name', value: function (r) { return r.name; } },
-        { key: 'kind', label: 'Kind', value: function (r) { return r.kind + (r.ok ? '' : ' (threw)'); } },
+        { key: 'kind', label: 'Kind', value: function (r) { return r.kind + (r.ok ? '' : ' (threw)'); }, text: function (v, r) {
+          return r.bundle === undefined ? v : el('span', null, v, ' ', el('span', { class: 'tag', title: 'read out of this bundle through its source map' }, 'in bundle ' + modules[r.bundle].name));
+        } },
         bytesCol('selfBytes', 'Retained self'),
         bytesCol('totalBytes', 'Retained incl.'),
         deferCol('exclusiveBytes'),
@@ -337,9 +360,11 @@
       var key = r.id;
       var cached = searchText[kind].get(key);
       if (cached === undefined) {
-        cached = kind === 'packages'
-          ? (r.id + ' ' + chainText(r.firstModule) + ' ' + siteText(r.firstModule)).toLowerCase()
-          : (r.name + ' ' + r.path + ' ' + chainText(r.id) + ' ' + siteText(r.id)).toLowerCase();
+        var bundle = kind === 'packages' ? bundleOf(r) : r.bundle === undefined ? null : modules[r.bundle];
+        cached = (kind === 'packages'
+          ? r.id + ' ' + chainText(r.firstModule) + ' ' + siteText(r.firstModule)
+          : r.name + ' ' + r.path + ' ' + chainText(r.id) + ' ' + siteText(r.id)) + (bundle ? ' in bundle ' + bundle.name : '');
+        cached = cached.toLowerCase();
         searchText[kind].set(key, cached);
       }
       return cached;

@@ -99,9 +99,11 @@ function flatten(head: V8SamplingNode, samples: V8SamplingProfile['samples'] | n
   }
   if (samples === null) return { format: 'flat', urls, names, nodes, samples: 0 };
   // Each sample's size as V8 reports it: the analysis weighs it for the sampling mode (sample-weights.ts).
+  // In allocation order (V8 lists them in no order): bundles.ts needs to know what came just before what.
+  samples.sort((a, b) => a.ordinal - b.ordinal);
   const sizes: number[] = [];
   for (const sample of samples) sizes.push(indexById.get(sample.nodeId) ?? -1, sample.size);
-  return { format: 'flat', urls, names, nodes, samples: samples.length, sizes };
+  return { format: 'flat', urls, names, nodes, samples: samples.length, sizes, ordered: true };
 }
 
 /** v8-profiler-next's own loader looks for a prebuilt binary first; a source build lands in build/Release. */

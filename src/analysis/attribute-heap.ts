@@ -13,9 +13,11 @@
  * ESM imports of builtins compile and evaluate them inside the loader, with no user frame.
  * Samples with none of these are Node's ESM loader (source decoding and compiling: shared out among ESM
  * modules by source size in build-report.ts), program code outside any load, or runtime internals.
+ * Inside a bundle with a source map, the frames of the files bundled in it name those files (bundles.ts).
  */
 import { FLAT_NODE_FIELDS, type FlatSamplingProfile, type V8SamplingProfile } from '../recording/format.js';
-import { nodeBytes } from './sample-weights.js';
+import { FRAME_CODE, FRAME_INIT, FRAME_RUNTIME, type BundleFrameTable } from './bundles.js';
+import { nodeBytes, type Sampling } from './sample-weights.js';
 
 export interface AttributionIndex {
   trampolinePrefix: string;
@@ -67,6 +69,8 @@ export interface LoaderPools {
 export interface HeapAttribution {
   /** Sampled bytes by module index (stack-attributed only). */
   moduleBytes: Float64Array;
+  /** The part of moduleBytes shared out by weight rather than named by a stack (wrappers compiled inside a bundle's runtime). */
+  sharedBytes: Float64Array;
   agentBytes: number;
   loader: LoaderPools;
   afterStartupBytes: number;
@@ -104,13 +108,16 @@ const LOADER_POOL_BY_FUNCTION: Record<string, keyof LoaderPools> = {
 
 type LoaderState = keyof LoaderPools | null;
 
+/** The module whose CommonJS or builtin load a frame is (its trampoline, at 0-based `line`), if any. */
+export function loadAt(url: string, line: number, index: AttributionIndex): number | undefined {
+  if (!url.startsWith(index.trampolinePrefix)) return undefined;
+  const script = Number(url.slice(index.trampolinePrefix.length));
+  return index.byCjsId.get(index.trampolineBatch > 0 ? script * index.trampolineBatch + line : script);
+}
+
 function identify(url: string, functionName: string, line: number, column: number, index: AttributionIndex): Owner | undefined {
   if (url === '') return undefined;
-  if (url.startsWith(index.trampolinePrefix)) {
-    const script = Number(url.slice(index.trampolinePrefix.length));
-    const owner = index.byCjsId.get(index.trampolineBatch > 0 ? script * index.trampolineBatch + line : script);
-    return owner ?? undefined;
-  }
+  if (url.startsWith(index.trampolinePrefix)) return loadAt(url, line, index);
   if (index.hookPrefix !== null && url.startsWith(index.hookPrefix)) {
     return index.byHook.get(Number(url.slice(index.hookPrefix.length)) * index.trampolineBatch + line);
   }
@@ -147,7 +154,8 @@ export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): F
     flat.nodes.push(parent, indexOf(flat.urls, urlIndex, url), indexOf(flat.names, nameIndex, functionName), lineNumber, columnNumber, node.selfSize);
     for (const child of node.children) pending.push([child, at]);
   }
-  for (const sample of profile.samples) flat.sizes!.push(indexById.get(sample.nodeId) ?? -1, sample.size);
+  for (const sample of [...profile.samples].sort((a, b) => a.ordinal - b.ordinal)) flat.sizes!.push(indexById.get(sample.nodeId) ?? -1, sample.size);
+  flat.ordered = true;
   return flat;
 }
 
@@ -162,13 +170,15 @@ export function attributeHeap(
   profile: FlatSamplingProfile | V8SamplingProfile,
   moduleCount: number,
   index: AttributionIndex,
-  sampling: { interval: number; mode: 'deterministic' | 'poisson' },
+  sampling: Sampling,
+  bundles: BundleFrameTable | null = null,
 ): HeapAttribution {
   const flat = flatProfile(profile);
   const { urls, names, nodes, samples } = flat;
   const weights = nodeBytes(flat, sampling.interval, sampling.mode);
   const result: HeapAttribution = {
     moduleBytes: new Float64Array(moduleCount),
+    sharedBytes: new Float64Array(moduleCount),
     agentBytes: 0,
     loader: { source: 0, builtin: 0, cjs: 0, other: 0 },
     afterStartupBytes: 0,
@@ -186,6 +196,8 @@ export function attributeHeap(
   const viaCall = new Uint8Array(count);
   /** 1 under Node building a builtin's ESM facade (BuiltinModule's getESMFacade). */
   const inFacade = new Uint8Array(count);
+  /** 1 where the owner is a bundled file named by one of its functions, not its wrapper (bundles.ts). */
+  const byCode = new Uint8Array(count);
   // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
   const byUrl = urls.map((url) => ({
     // Only these urls can name an owner (identify() is undefined for every other).
@@ -210,6 +222,16 @@ export function attributeHeap(
     const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
     const found = inherited === 'readout' || !facts.named ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
     let owner = facts.types && inherited !== 'readout' ? 'types' : found === undefined ? inherited : found;
+    const frame = bundles === null ? 0 : bundles.kind[i]!;
+    if (frame !== 0 && typeof owner === 'number') {
+      // A bundled file's wrapper names it; its other functions only where no wrapper is on the stack
+      // (hoisted code), the innermost one deciding. Only under the bundle's own load.
+      const outerByCode = parent >= 0 && byCode[parent] === 1;
+      if (frame === FRAME_INIT || (frame === FRAME_CODE && (outerByCode || bundles!.bundleModules.has(owner)))) {
+        byCode[i] = frame === FRAME_CODE ? 1 : 0;
+        owner = bundles!.module[i]!;
+      } else byCode[i] = parent >= 0 ? byCode[parent]! : 0;
+    } else byCode[i] = found === undefined && parent >= 0 ? byCode[parent]! : 0;
     let call = found === undefined && parent >= 0 && viaCall[parent] === 1;
     let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
     const facade = (parent >= 0 && inFacade[parent] === 1) || (functionName === 'getESMFacade' && url === 'node:internal/bootstrap/realm');
@@ -243,7 +265,20 @@ export function attributeHeap(
     const bytes = weights[i]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
-      if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
+      const split = typeof owner === 'number' && bundles !== null && bundles.kind[i] === FRAME_RUNTIME ? bundles.split.get(i) : undefined;
+      if (split) {
+        // A bundler's require compiling the wrappers it called (bundles.ts): what was measured for each
+        // is its; the rest is shared by their compiled size.
+        const measured = split.reduce((sum, call) => sum + call.measured, 0);
+        const scale = measured > bytes ? bytes / measured : 1;
+        const rest = bytes - measured * scale;
+        const total = split.reduce((sum, call) => sum + call.weight, 0);
+        for (const call of split) {
+          const shared = (rest * call.weight) / total;
+          result.moduleBytes[call.module]! += call.measured * scale + shared;
+          result.sharedBytes[call.module]! += shared;
+        }
+      } else if (typeof owner === 'number') result.moduleBytes[owner]! += bytes;
       else if (owner === 'agent') result.agentBytes += bytes;
       else if (owner === 'types') result.typeStrippingBytes += bytes;
       else if (loader) result.loader[loader] += bytes;

@@ -13,7 +13,9 @@ import {
   type ReportProcess,
   type ReportProcessSummary,
 } from '../report/format.js';
-import { attributeHeap, shareByWeight, type AttributionIndex } from './attribute-heap.js';
+import { attributeHeap, flatProfile, loadAt, shareByWeight, type AttributionIndex } from './attribute-heap.js';
+import { bundleFrameTable, findBundledModules } from './bundles.js';
+import { isBundleMap, type DecodedMap } from './decoded-map.js';
 import { dominatorTree, importEdges, sumDominated, type DominatorTree } from './import-graph.js';
 import { keyFromUrl, listModules, type RawModule } from './list-modules.js';
 import { displayName } from './names.js';
@@ -30,6 +32,12 @@ export interface FileFacts {
   sourceBytes: Record<string, number>;
   /** By `${importer key}\n${specifier}`: where that require() or import stands. */
   sites: Record<string, ImportSite>;
+  /** By module key: the decoded source map of a bundle or a compiled file (src/profile/source-maps.ts). */
+  sourceMaps?: Record<string, DecodedMap>;
+  /** By original file (the files inside a bundle): each require() and import in it, in order. */
+  sourceImports?: Record<string, { specifier: string; line: number; column: number }[]>;
+  /** One line each: source maps that could not be used. */
+  notes?: string[];
 }
 
 export interface BuildOptions {
@@ -86,10 +94,19 @@ export interface PreparedReport {
  */
 export function prepareReport(recording: RecordingModules, factsFor: (modules: readonly RawModule[]) => FileFacts): PreparedReport {
   const raw = listModules(recording);
-  const facts = factsFor(raw);
+  return describeModules(recording, raw, factsFor(raw));
+}
+
+/** prepareReport's work on a given module list: the run's own, or with the files found inside its bundles. */
+function describeModules(recording: RecordingModules, raw: RawModule[], facts: FileFacts): PreparedReport {
   const indexOf = new Map<string, number>(raw.map((m, i) => [m.key, i]));
+  const bundled = raw.some((m) => m.bundle !== undefined);
   const parentOf = raw.map((m) => {
-    const parent = m.parentKey === null ? undefined : indexOf.get(m.parentKey);
+    // A module a bundle loaded (a builtin, an external) from one of the files inside it: that file, as
+    // the stacks show it, else as the line the loader saw the require on maps.
+    const inside = !bundled ? undefined : (m.loadedFrom ?? (m.parentKey !== null && m.specifier !== null ? facts.sites[`${m.parentKey}\n${m.specifier}`]?.original?.file : undefined));
+    const key = inside !== undefined && raw[indexOf.get(inside) ?? -1]?.bundle === m.parentKey ? inside : m.parentKey;
+    const parent = key === null ? undefined : indexOf.get(key);
     return parent === undefined ? null : parent;
   });
   breakCycles(parentOf);
@@ -173,22 +190,42 @@ export function prepareReport(recording: RecordingModules, factsFor: (modules: r
     const parentPkg = parent === null ? null : packages[parent]!;
     const firstEntry = pkg !== null && parentPkg?.root !== pkg.root && !enteredRoots.has(pkg.root);
     if (firstEntry) enteredRoots.add(pkg.root);
-    return displayName(m.key, pkg, firstEntry, recording.cwd);
+    // A compiled file with a map of its own source (tsc, swc) goes by that source's name.
+    const map = facts.sourceMaps?.[m.key];
+    const source = map && !isBundleMap(map) ? map.sources.find((s) => s !== null) : undefined;
+    return displayName(source ?? m.key, pkg, firstEntry, recording.cwd);
   });
   const sites = raw.map((m, i) => siteOf(m, parentOf[i] === null ? null : raw[parentOf[i]!]!, facts));
   return { recording, raw, facts, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites };
 }
 
 /** The report, from what prepareReport made and the second part of the recording (the heap). */
-export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, options: BuildOptions): Report {
+export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHeap, options: BuildOptions): Report {
+  const profile = heapPart.profile ? flatProfile(heapPart.profile) : null;
+  // The files inside the run's bundles, found on the profile's stacks, join the modules.
+  const maps = preparedRun.facts.sourceMaps ?? {};
+  const loadOf = (url: string, line: number): string | undefined => {
+    const m = loadAt(url, line, preparedRun.index);
+    return m === undefined ? undefined : preparedRun.raw[m]!.key;
+  };
+  const found = profile ? findBundledModules(profile, preparedRun.raw, maps, preparedRun.facts.sourceImports ?? {}, loadOf) : null;
+  const inBundles = found?.modules ?? [];
+  const prepared =
+    inBundles.length === 0
+      ? preparedRun
+      : describeModules(
+          preparedRun.recording,
+          [...preparedRun.raw.map((m) => (found!.loadedFrom.has(m.key) ? { ...m, loadedFrom: found!.loadedFrom.get(m.key)! } : m)), ...inBundles].sort((a, b) => a.startMs - b.startMs),
+          preparedRun.facts,
+        );
   const { raw, facts, parentOf, children, index, imports, dominators, selfMs, totalMs } = prepared;
   const recording = { ...prepared.recording, ...heapPart };
-  const profile = recording.profile;
-  const heap = profile
-    ? attributeHeap(profile, raw.length, index, { interval: recording.sampleInterval, mode: recording.sampling })
-    : null;
+  const indexOfKey = new Map(raw.map((m, i) => [m.key, i]));
+  const sampling = { interval: recording.sampleInterval, mode: recording.sampling };
+  const frames = profile && inBundles.length > 0 ? bundleFrameTable(profile, raw, maps, indexOfKey, sampling) : null;
+  const heap = profile ? attributeHeap(profile, raw.length, index, sampling, frames) : null;
   const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
-  const estimatedBytes = raw.map(() => 0);
+  const estimatedBytes = raw.map((_, i) => Math.round(heap?.sharedBytes[i] ?? 0));
   // The code and trusted spaces' growth, measured around each CJS load, counts only as far as the samples
   // left the heap's growth unexplained: V8 samples these spaces' objects when the program's thread
   // allocates them (bytecode on Node 22+, baseline code on Node 20 and 22) and not when a compiler thread
@@ -205,6 +242,25 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
   const unexplained = recording.heap.endBytes - recording.heap.baselineBytes - (heap?.sampledBytes ?? 0);
   const unsampledShare = measuredUnsampled > 0 ? Math.min(1, Math.max(0, unexplained / measuredUnsampled)) : 0;
   const unsampledBytes = prepared.unsampledBytes.map((bytes) => Math.round(bytes * unsampledShare));
+  // A bundle's code and trusted spaces grow while the files inside it run (its own text is a string, and
+  // its top level is compiled to bytecode, which the sampler sees): shared among those files by their
+  // sampled bytes (estimated).
+  const insideOf = new Map<number, Map<number, number>>();
+  raw.forEach((m, i) => {
+    const b = m.bundle === undefined ? undefined : indexOfKey.get(m.bundle);
+    if (b === undefined) return;
+    if (!insideOf.has(b)) insideOf.set(b, new Map());
+    insideOf.get(b)!.set(i, selfBytes[i]!);
+  });
+  for (const [b, weights] of insideOf) {
+    const shares = shareByWeight(unsampledBytes[b]!, weights);
+    if (shares.size === 0) continue;
+    unsampledBytes[b] = 0;
+    for (const [i, bytes] of shares) {
+      unsampledBytes[i] = bytes;
+      estimatedBytes[i]! += bytes;
+    }
+  }
   unsampledBytes.forEach((bytes, i) => (selfBytes[i]! += bytes));
   // ESM source text, compiled code and loader bookkeeping are allocated in Node's loader, with no module
   // frame on the stack. Each part is shared out by what it grows with (see LoaderPools): estimated.
@@ -287,6 +343,8 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
       estimatedBytes: estimatedBytes[i]!,
       unsampledBytes: unsampledBytes[i]!,
       ...(m.evaluationMs === null ? {} : { evaluationMs: round3(m.evaluationMs) }),
+      ...(m.bundle === undefined ? {} : { bundle: indexOfKey.get(m.bundle)! }),
+      ...compiledFrom(m.key, facts),
     };
   });
 
@@ -361,6 +419,8 @@ export function finishReport(prepared: PreparedReport, heapPart: RecordingHeap, 
     },
     buckets,
     modules,
+    ...(facts.notes && facts.notes.length > 0 ? { notes: facts.notes } : {}),
+    ...bundleSizes(raw, facts, indexOfKey),
   };
   return deepFreeze(report);
 }
@@ -398,8 +458,52 @@ export function withExit(report: Report, exit: { exitCode: number | null; signal
 }
 
 function siteOf(m: RawModule, parent: RawModule | null, facts: FileFacts): ImportSite | null {
-  if (parent && m.specifier !== null) return facts.sites[`${parent.key}\n${m.specifier}`] ?? null;
-  return null;
+  if (!parent || m.specifier === null) return null;
+  // Inside a bundle: the line in the original file (there is no compiled file of its own).
+  if (m.bundle !== undefined) return m.site ?? null;
+  if (parent.bundle !== undefined) {
+    // The require in the file that made it, where it has one; else where the loader saw it.
+    const own = facts.sourceImports?.[parent.key]?.find((s) => s.specifier === m.specifier);
+    const inBundle = own ? { file: parent.key, line: own.line, column: own.column } : facts.sites[`${m.parentKey}\n${m.specifier}`]?.original;
+    return inBundle ? { ...inBundle } : null;
+  }
+  return facts.sites[`${parent.key}\n${m.specifier}`] ?? null;
+}
+
+/** A compiled file with a map of one source (tsc, swc): that source. */
+function compiledFrom(key: string, facts: FileFacts): { source?: string } {
+  const map = facts.sourceMaps?.[key];
+  const source = map && !isBundleMap(map) ? map.sources.find((s) => s !== null) : undefined;
+  return source ? { source } : {};
+}
+
+/**
+ * The text of each bundle in the run, by the package (or the app) each part of it came from, as its
+ * source map sizes it (characters of compiled code, the way source-map-explorer does).
+ */
+function bundleSizes(raw: RawModule[], facts: FileFacts, indexOfKey: Map<string, number>): Pick<Report, 'bundles'> {
+  const bundles: NonNullable<Report['bundles']> = [];
+  for (const [key, map] of Object.entries(facts.sourceMaps ?? {})) {
+    const id = indexOfKey.get(key);
+    if (id === undefined || !isBundleMap(map)) continue;
+    const byPackage = new Map<string, number>();
+    map.sources.forEach((source, i) => {
+      if (source === null) return;
+      const pkg = facts.packages[source] ?? null;
+      const name = pkg && source.includes('/node_modules/') ? `${pkg.name}@${pkg.version}` : '(your code)';
+      byPackage.set(name, (byPackage.get(name) ?? 0) + map.generatedChars[i]!);
+    });
+    bundles.push({
+      module: id,
+      map: map.from,
+      sources: map.sources.filter((s) => s !== null).length,
+      modules: raw.filter((m) => m.bundle === key).length,
+      textChars: map.generatedChars.reduce((a, b) => a + b, 0) + map.unmappedChars,
+      byPackage: [...byPackage].map(([name, chars]) => ({ name, chars })).sort((a, b) => b.chars - a.chars),
+      unmappedChars: map.unmappedChars,
+    });
+  }
+  return bundles.length > 0 ? { bundles } : {};
 }
 
 /** First-load parents form a tree by construction; guard anyway, so a bad recording cannot loop. */

@@ -39,3 +39,23 @@ function lineColumn(source: string, offset: number): { line: number; column: num
   }
   return { line, column: offset - lineStart + 1 };
 }
+
+/** Every require(), import and export-from specifier in a source, in order, with its 1-based line and column. */
+export function listImportSites(source: string): { specifier: string; line: number; column: number }[] {
+  const found: { specifier: string; offset: number }[] = [];
+  const pattern = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s*)(['"`])([^'"`\n]+)\1/g;
+  for (let m = pattern.exec(source); m !== null; m = pattern.exec(source)) found.push({ specifier: m[2]!, offset: m.index + m[0].length - m[2]!.length - 2 });
+  // Line starts once, then each offset's line by binary search (bundles hold thousands of these).
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return found.map(({ specifier, offset }) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { specifier, line: lo + 1, column: offset - starts[lo]! + 1 };
+  });
+}

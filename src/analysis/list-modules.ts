@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { RecordingModules } from '../recording/format.js';
-import type { ModuleKind } from '../report/format.js';
+import type { ImportSite, ModuleKind } from '../report/format.js';
 
 export interface RawModule {
   /** Absolute path, `node:<name>`, or the URL for other schemes. */
@@ -36,6 +36,12 @@ export interface RawModule {
   exactSpanBytes: number;
   /** Keys of the modules it imports by ESM `import` (every edge the hooks resolved, not only first loads). */
   imports: string[];
+  /** A file inside a bundle, found through its source map (analysis/bundles.ts): the bundle's key. */
+  bundle?: string;
+  /** A file inside a bundle: where its import stands in the original file that made it, when found. */
+  site?: ImportSite;
+  /** A module a bundle loaded through Node's loader: the file inside the bundle that did, read off the stacks. */
+  loadedFrom?: string;
 }
 
 /** Turn a module URL from the ESM hooks into our key: a path for file: URLs, `node:x` for builtins. */

@@ -54,6 +54,16 @@ export function deterministicWeight(reported: number, interval: number): number 
   return weight;
 }
 
+/** How a profile was sampled: bytes between samples (the mean, for poisson), and the mode. */
+export interface Sampling {
+  interval: number;
+  mode: 'deterministic' | 'poisson';
+}
+
+/** The bytes one live sample stands for, from the size V8 reported for it. */
+export const sampleWeight = (reported: number, sampling: Sampling): number =>
+  sampling.mode === 'poisson' ? reported : deterministicWeight(reported, sampling.interval);
+
 /**
  * Bytes per node of a flat profile: each node's live samples, weighted for the way they were taken. For
  * poisson sampling, or a profile without per-sample sizes, that is V8's selfSize.

@@ -6,13 +6,17 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileFacts, PackageFact } from '../analysis/build-report.js';
-import { findImportSite } from '../analysis/find-import-site.js';
+import { isBundleMap, originalPositionOf } from '../analysis/decoded-map.js';
+import { findImportSite, listImportSites } from '../analysis/find-import-site.js';
 import type { RawModule } from '../analysis/list-modules.js';
+import type { ImportSite } from '../report/format.js';
+import type { SourceMapFacts } from './source-maps.js';
 
 /** Bytes of each importer read first when looking for an import site. */
 const HEAD_BYTES = 16 * 1024;
 
-export function gatherFileFacts(modules: readonly RawModule[]): FileFacts {
+/** `maps`: the decoded source maps of the run's files (readSourceMaps), when it has any. */
+export function gatherFileFacts(modules: readonly RawModule[], maps?: SourceMapFacts): FileFacts {
   const head = Buffer.allocUnsafe(HEAD_BYTES);
   const manifests = new Map<string, { name?: string; version?: string } | null>();
   const readManifest = (dir: string): { name?: string; version?: string } | null => {
@@ -97,11 +101,40 @@ export function gatherFileFacts(modules: readonly RawModule[]): FileFacts {
   };
 
   const facts: FileFacts = { packages: {}, sourceBytes: {}, sites: {} };
+  if (maps && (maps.maps.size > 0 || maps.notes.length > 0)) {
+    facts.sourceMaps = {};
+    facts.sourceImports = {};
+    facts.notes = [...maps.notes];
+    for (const [file, loaded] of maps.maps) {
+      facts.sourceMaps[file] = loaded.data;
+      loaded.data.sources.forEach((source, i) => {
+        if (source === null) return;
+        facts.packages[source] ??= packageOf(source);
+        // The files inside a bundle: where each of them requires or imports what (the analysis matches
+        // them to what it finds loaded in the profile).
+        if (isBundleMap(loaded.data) && !(source in facts.sourceImports!)) {
+          const text = loaded.content(i);
+          facts.sourceImports![source] = text === null ? [] : listImportSites(text);
+        }
+      });
+    }
+  }
+  /** A site in a compiled file, with where it stands in the original source when the file has a map. */
+  const withOriginal = (file: string, specifier: string, site: { line: number; column: number }): ImportSite => {
+    const loaded = maps?.maps.get(file);
+    const at = loaded ? originalPositionOf(loaded.data, site.line - 1, site.column - 1) : null;
+    if (!loaded || !at) return { file, ...site };
+    // A compiler maps the whole statement (tsc: `import` for its `require`): the specifier on that line, where the source is there.
+    const lineText = loaded.content(at.source)?.split('\n', at.line + 1)[at.line];
+    const quoted = lineText === undefined ? -1 : Math.max(lineText.indexOf(`'${specifier}'`), lineText.indexOf(`"${specifier}"`));
+    const column = quoted >= 0 ? quoted : at.column;
+    return { file, ...site, original: { file: loaded.data.sources[at.source]!, line: at.line + 1, column: column + 1 } };
+  };
   const kindOf = new Map(modules.map((m) => [m.key, m.kind]));
   for (const m of modules) {
     if (m.parentKey?.startsWith('/') && m.specifier !== null) {
       const site = siteOf(m.parentKey, m.specifier);
-      if (site) facts.sites[`${m.parentKey}\n${m.specifier}`] = { file: m.parentKey, ...site };
+      if (site) facts.sites[`${m.parentKey}\n${m.specifier}`] = withOriginal(m.parentKey, m.specifier, site);
     }
     if (!m.key.startsWith('/')) continue;
     facts.packages[m.key] = packageOf(m.key);

@@ -193,7 +193,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const prepare = (key: string): Promise<PreparedReport | null> => {
     let p = prepared.get(key);
     if (!p) {
-      p = analysis.then((a) => a.prepareReport(readJson<RecordingModules>(paths(key).modules), a.gatherFileFacts)).catch(() => null);
+      p = analysis.then((a) => prepareWithMaps(a, readJson<RecordingModules>(paths(key).modules))).catch(() => null);
       prepared.set(key, p);
     }
     return p;
@@ -313,7 +313,7 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
         ? { reason: /out of memory/i.test(fatal.event) ? ('out-of-memory' as const) : ('crash' as const), exitCode: exit?.exitCode ?? null, error: fatal.event, heapBytes: fatal.heapBytes }
         : { reason: partialReason(run, track, isRoot), exitCode: exit?.exitCode ?? null, error: null };
       recording = a.recordingFromEvents(track.hello, track.records, end, modules);
-      report = a.buildReport(recording, a.gatherFileFacts, buildOptions(context.command, exit ? { exit } : {}));
+      report = a.finishReport(await prepareWithMaps(a, recording), recording, buildOptions(context.command, exit ? { exit } : {}));
     }
     built.push({ key: track.key, report, recording, track });
   }
@@ -437,8 +437,15 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
   )[signal];
 }
 
+/** prepareReport, with the source maps of the run's bundles and compiled files read first (async: the decoder is). */
+async function prepareWithMaps(a: Analysis, recording: RecordingModules): Promise<PreparedReport> {
+  const maps = await a.readSourceMaps(a.listModules(recording));
+  return a.prepareReport(recording, (raw) => a.gatherFileFacts(raw, maps));
+}
+
 interface Analysis {
-  buildReport: typeof import('../analysis/build-report.js').buildReport;
+  listModules: typeof import('../analysis/list-modules.js').listModules;
+  readSourceMaps: typeof import('./source-maps.js').readSourceMaps;
   prepareReport: typeof import('../analysis/build-report.js').prepareReport;
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
@@ -451,15 +458,18 @@ interface Analysis {
 }
 
 async function loadAnalysis(): Promise<Analysis> {
-  const [report, partial, roles, { gatherFileFacts }, { exportSpeedscope }] = await Promise.all([
+  const [report, partial, roles, { gatherFileFacts }, { exportSpeedscope }, { listModules }, { readSourceMaps }] = await Promise.all([
     import('../analysis/build-report.js'),
     import('../analysis/partial-recording.js'),
     import('../analysis/process-roles.js'),
     import('./file-facts.js'),
     import('../exporters/speedscope.js'),
+    import('../analysis/list-modules.js'),
+    import('./source-maps.js'),
   ]);
   return {
-    buildReport: report.buildReport,
+    listModules,
+    readSourceMaps,
     prepareReport: report.prepareReport,
     finishReport: report.finishReport,
     withExit: report.withExit,

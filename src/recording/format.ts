@@ -86,6 +86,12 @@ export interface FlatSamplingProfile {
    * profiles and older recordings: the nodes' selfSize is used then.
    */
   sizes?: number[];
+  /**
+   * True when `sizes` lists the samples in the order they were allocated (V8's `ordinal`): what a
+   * bundle's runtime allocated just before a module's wrapper ran (compiling it) is that module's
+   * (analysis/bundles.ts). Absent from older recordings, whose samples come in V8's own order.
+   */
+  ordered?: boolean;
 }
 export const FLAT_NODE_FIELDS = 6;
 

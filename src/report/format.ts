@@ -99,6 +99,11 @@ export interface ImportSite {
   line: number;
   /** 1-based. */
   column: number;
+  /**
+   * Where the import stands in the original source, when the importing file is compiled (tsc, swc) or
+   * bundled with a source map: the `.ts` file and line. Reporters show this one. Absent otherwise.
+   */
+  original?: { file: string; line: number; column: number };
 }
 
 export interface ReportModule {
@@ -152,6 +157,14 @@ export interface ReportModule {
    * code are allocated in Node's loader with no user frame, and are shared out by source size.
    */
   estimatedBytes: number;
+  /**
+   * A file inside a bundle, found through the bundle's source map: the bundle's module id. `path` is the
+   * original file. Its load is not timed (selfMs 0: the bundle's load time holds it), and its bytes are
+   * what ran while it initialised, not the bundle's text (the bundle's own selfBytes). Absent otherwise.
+   */
+  bundle?: number;
+  /** A compiled file with a source map of its own source (tsc, swc): that source (`name` uses it). Absent otherwise. */
+  source?: string;
   /**
    * Part of selfBytes measured outside the sampler: the growth of V8's code spaces (compiled code) and,
    * on V8 12+ / Node 22+, its trusted spaces (bytecode) during the load, counted in the proportion the
@@ -260,4 +273,25 @@ export interface Report {
   buckets: ReportBucket[];
   /** contract */
   modules: ReportModule[];
+  /** One line each: what importcost could not do as usual (a source map it could not use). Absent when none. */
+  notes?: string[];
+  /**
+   * Each bundle with a source map: its text by where it came from, in characters of compiled code as the
+   * map sizes it (information about size: the text is the bundle's own, whatever is deferred inside it).
+   * Absent when the run loaded no bundle.
+   */
+  bundles?: {
+    /** The bundle's module id. */
+    module: number;
+    /** The map's path, or `inline`. */
+    map: string;
+    /** Original files the map names. */
+    sources: number;
+    /** Of those, how many the run showed running (modules with `bundle` set to this one). */
+    modules: number;
+    textChars: number;
+    byPackage: { name: string; chars: number }[];
+    /** The bundler's own code and what maps to no file. */
+    unmappedChars: number;
+  }[];
 }

@@ -17,5 +17,8 @@ export function relPath(file: string, cwd: string): string {
   return rel === '' || rel.startsWith('..') ? file : rel;
 }
 
-export const formatSite = (site: ImportSite | null, cwd: string): string =>
-  site ? `${relPath(site.file, cwd)}:${site.line}:${site.column}` : 'the entry';
+/** Where an import stands: in the original source (the `.ts` line) when the file was compiled or bundled with a map. */
+export const formatSite = (site: ImportSite | null, cwd: string): string => {
+  const at = site?.original ?? site;
+  return at ? `${relPath(at.file, cwd)}:${at.line}:${at.column}` : 'the entry';
+};

@@ -25,7 +25,9 @@ export function formatAnnotations(result: CheckResult, workspace: string): strin
     if (row.passed) continue;
     const o = row.offender;
     const props: string[] = [];
-    if (o?.site) props.push(`file=${escapeProperty(relPath(o.site.file, workspace))}`, `line=${o.site.line}`, `col=${o.site.column}`);
+    // On the line a person edits: the original source's, where the file was compiled or bundled with a map.
+    const at = o?.site?.original ?? o?.site;
+    if (at) props.push(`file=${escapeProperty(relPath(at.file, workspace))}`, `line=${at.line}`, `col=${at.column}`);
     props.push(`title=${escapeProperty(`importcost: ${row.name}`)}`);
     const blame = blameOf(row);
     const message = [describeRow(row), blame && row.kind !== 'forbid' && row.kind !== 'package' ? blame : null, o ? `via ${o.chain.join(' > ')}` : null]

@@ -66,7 +66,13 @@ export function formatSummary(
     );
   }
 
+  for (const note of report.notes ?? []) lines.push(`  ${style.yellow('note:')} ${note}`);
   const site = (id: number): string => formatSite(report.modules[id]!.site, options.cwd);
+  /** Where a module inside a bundle came from, for its row. */
+  const bundled = (id: number): string => {
+    const bundle = report.modules[id]!.bundle;
+    return bundle === undefined ? '' : `, in bundle ${relPath(report.modules[bundle]!.path, options.cwd)}`;
+  };
   const chain = (id: number): string =>
     chainOf(report, id)
       .map((c) => report.modules[c]!.name)
@@ -82,7 +88,7 @@ export function formatSummary(
     'Top packages by retained heap (inclusive: all it loaded first; "defer saves": what would leave start-up)',
     packages.slice(0, top).map((p, i) => [
       `  ${String(i + 1).padStart(2)}. ${style.yellow(p.id.padEnd(40))} ${formatBytes(p.totalBytes).padStart(9)} ${pct(p.totalBytes, programBytes).padStart(6)}` +
-        `  ${style.dim(`defer saves ${formatBytes(deferralSavings(report, p))}, self ${formatBytes(p.selfBytes)}, ${formatMs(p.totalMs)}, ${p.modules} files`)}`,
+        `  ${style.dim(`defer saves ${formatBytes(deferralSavings(report, p))}, self ${formatBytes(p.selfBytes)}, ${report.modules[p.firstModule]!.bundle === undefined ? formatMs(p.totalMs) : 'time not measured'}, ${p.modules} files${bundled(p.firstModule)}`)}`,
       `      ${style.dim('via')} ${chain(p.firstModule)}`,
       `      ${style.dim('at')}  ${site(p.firstModule)}`,
     ]),
@@ -121,8 +127,20 @@ export function formatSummary(
       .filter((m) => m.selfBytes > 0)
       .map((m, i) => [
         `  ${String(i + 1).padStart(2)}. ${m.name.padEnd(56)} ${formatBytes(m.selfBytes).padStart(9)} ${pct(m.selfBytes, programBytes).padStart(6)}` +
-          `  ${style.dim(`at ${site(m.id)}`)}`,
+          `  ${style.dim(`at ${site(m.id)}${bundled(m.id)}`)}`,
       ]),
+  );
+  // A bundle's own line: its text and compiled top level, which no package inside it takes out of start-up.
+  section(
+    'Bundles (their own text and compiled code: what deferring a package inside one leaves in start-up)',
+    (report.bundles ?? []).map((b) => {
+      const m = report.modules[b.module]!;
+      const top = b.byPackage.slice(0, 3).map((p) => `${p.name} ${formatBytes(p.chars)}`).join(', ');
+      return [
+        `  ${m.name.padEnd(56)} ${formatBytes(m.selfBytes).padStart(9)} ${pct(m.selfBytes, programBytes).padStart(6)}` +
+          `  ${style.dim(`${b.modules} of its ${b.sources} files ran; text ${formatBytes(b.textChars)}: ${top}`)}`,
+      ];
+    }),
   );
   section(
     'Top modules by load time (self)',
