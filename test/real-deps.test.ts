@@ -1,7 +1,7 @@
 /**
  * Accuracy on real npm packages (pinned in package-lock.json), against the GC-delta ground truth: each
  * dependency's first-load retained bytes in fresh `node --expose-gc --no-flush-bytecode` processes that
- * load the same dependencies in the same order (test/helpers/ground-truth.mjs).
+ * load the same dependencies in the same order (test/helpers/ground-truth.cjs).
  *
  * That ground truth moves from run to run, by up to a few hundred kB per dependency, because of V8's
  * JIT rather than anything the dependency keeps. Measured on Node 20 over 20 plain runs: express 2.59 to
@@ -32,7 +32,7 @@
  *   client-s3 -0.6..+5%).
  *   The ESM app is not checked this way: on Node 20 its hooks run on their own thread, and got still
  *   read -2..-21% in the clean room.
- * ES modules are compared with the warm truth: test/helpers/ground-truth.mjs imports one unrelated small
+ * ES modules are compared with the warm truth: test/helpers/ground-truth.cjs imports one unrelated small
  * ES package first, since the loader's first-use costs go to whichever ES import comes first (got cold on
  * Node 22, 24, 26: 4.76, 5.07, 5.35 MB; warm 4.42, 4.70, 4.98 MB).
  * Deferral savings ("defer saves") against the app measured with and without the dependency, clean room:

@@ -39,15 +39,17 @@ const AGENT_URL = __filename;
 /** What `--require` loads (preload.cts): it loads this file in each process and thread of the command. */
 const PRELOAD_FILE = path.join(__dirname, 'preload.cjs');
 /**
- * The settings, which stay in the environment (with NODE_OPTIONS) so that every Node process the program
- * starts, and every worker thread, profiles too. A process that outlives the CLI's run (its work folder
- * gone) is left alone.
+ * Start the agent where the CLI's settings are there (preload.cts calls it; `loadedBefore`: how many modules
+ * Node had loaded before the agent's own). The settings stay in the environment (with NODE_OPTIONS) so that
+ * every Node process the program starts, and every worker thread, profiles too. A process that outlives
+ * the CLI's run (its work folder gone) is left alone.
  */
-const configText = process.env.IMPORTCOST_AGENT;
-const config = configText === undefined ? null : readConfig(configText);
-if (config !== null) {
+function main(loadedBefore?: number): void {
+  const configText = process.env.IMPORTCOST_AGENT;
+  const config = configText === undefined ? null : readConfig(configText);
+  if (config === null) return;
   stripOwnExecArgv();
-  start(config);
+  start(config, loadedBefore);
 }
 
 function readConfig(text: string): AgentConfig | null {
@@ -78,7 +80,7 @@ function stripOwnExecArgv(): void {
   }
 }
 
-function start(config: AgentConfig): void {
+function start(config: AgentConfig, loadedBefore: number | undefined): void {
   const ctx = context.createContext(config);
   const { now, t0 } = ctx;
   const self = identity.identify(config.cliPid);
@@ -123,6 +125,7 @@ function start(config: AgentConfig): void {
     return sum;
   };
   post('HeapProfiler.enable');
+  const agentBuiltins = builtinsLoadedSince(loadedBefore);
   collectGarbage();
   const baselineBytes = process.memoryUsage().heapUsed;
   const spaces = (): Record<string, number> =>
@@ -287,6 +290,7 @@ function start(config: AgentConfig): void {
       trampolineBatch: trampolines.TRAMPOLINE_BATCH,
       hookTrampolinePrefix: esmLoaderHooks.HOOK_TRAMPOLINE_PREFIX,
       hookOwners: esm.hookOwners,
+      agentBuiltins,
       agentUrl: AGENT_URL,
       entryDoneMs: cjsHooks.entryDoneMs() === null ? null : cjsHooks.entryDoneMs()! - t0,
       cjs: cjs.map((tuple) => [tuple[0], tuple[1], tuple[2], tuple[3] - t0, tuple[4] - t0, tuple[5], tuple[6], tuple[7], tuple[8], tuple[9]]),
@@ -298,6 +302,16 @@ function start(config: AgentConfig): void {
       imports: cjsHooks.importGraph(),
     };
   }
+}
+
+/** The public builtins (`stream`, `v8`, `worker_threads`...) loaded after the first `count` modules: the agent's. */
+function builtinsLoadedSince(count: number | undefined): string[] {
+  const list = (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
+  const names: string[] = [];
+  for (const entry of list.slice(count ?? list.length)) {
+    if (entry.startsWith('NativeModule ') && !entry.startsWith('NativeModule internal/')) names.push(entry.slice('NativeModule '.length));
+  }
+  return names;
 }
 
 /**
@@ -313,3 +327,4 @@ function fatalReport(threadId: number, dir: string, filename: string): void {
   report.reportOnFatalError = true;
 }
 
+export = { main };

@@ -31,6 +31,7 @@ function identify(cliPid: number): RecordingProcess {
     parentKey: threadId === 0 ? null : `${process.pid}`,
     ancestors: threadId === 0 ? ancestorsOf(process.ppid, cliPid) : [],
     argv: threadId === 0 ? process.argv : [],
+    execPath: process.execPath,
     execArgv: process.execArgv,
     launcher: threadId === 0 ? launcherOf(process.argv[1]) : null,
     // Node sets a cluster worker up (internal/cluster/child) before it runs the --require modules.

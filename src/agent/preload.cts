@@ -5,7 +5,14 @@
  * ESM hooks thread, which the agent's own `module.register` starts, runs it too and is left out (the agent
  * marks the environment that thread copies), as are Node's other internal threads.
  */
+/**
+ * How many modules Node had loaded before the agent's own (process.moduleLoadList grows as they load):
+ * the builtins the agent loads are then in the heap before the program's first line, and a program that
+ * requires one first finds it paid for (the CLI measures them apart: profile/builtin-costs.ts).
+ */
+const loadedBefore = (process as unknown as { moduleLoadList: string[] }).moduleLoadList.length;
+
 import workerThreads = require('node:worker_threads');
 
 const internal = (workerThreads as { isInternalThread?: boolean }).isInternalThread === true;
-if (!internal && process.env.IMPORTCOST_HOOKS_THREAD === undefined) require('./agent.cjs');
+if (!internal && process.env.IMPORTCOST_HOOKS_THREAD === undefined) require('./agent.cjs').main(loadedBefore);

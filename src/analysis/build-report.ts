@@ -48,6 +48,11 @@ export interface BuildOptions {
   exit?: { exitCode: number | null; signal: string | null };
   /** Which process or thread this is, with its role among the command's (analysis/process-roles.ts). */
   process?: ReportProcess;
+  /**
+   * By builtin (`stream`), what the agent's own builtins took from the program's first load of it
+   * (profile/builtin-costs.ts): charged to that builtin's module (estimated), out of the baseline.
+   */
+  agentPaid?: Record<string, number>;
 }
 
 /** The frame-url prefixes of the agent: every file in its folder (its parts, and the ESM hooks beside them). */
@@ -313,6 +318,18 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
     });
   }
 
+  // What the agent's own builtins took from the program's first load of a builtin: the program's, out of
+  // the baseline, where the agent had loaded them before the program's first line.
+  let agentPaid = 0;
+  raw.forEach((m, i) => {
+    const bytes = m.kind === 'builtin' ? options.agentPaid?.[m.key.replace(/^node:/, '')] : undefined;
+    if (!bytes) return;
+    selfBytes[i]! += bytes;
+    estimatedBytes[i]! += bytes;
+    agentPaid += bytes;
+  });
+  const baselineBytes = recording.heap.baselineBytes - agentPaid;
+
   const totalBytes = new Array<number>(raw.length).fill(0);
   for (const i of postOrder(children, parentOf)) totalBytes[i] = selfBytes[i]! + children[i]!.reduce((sum, c) => sum + totalBytes[c]!, 0);
 
@@ -353,7 +370,11 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
   const attributedBytes = selfBytes.reduce((a, b) => a + b, 0);
   const sampled = Math.round(heap?.sampledBytes ?? 0);
   const buckets: ReportBucket[] = [
-    { name: 'baseline', bytes: recording.heap.baselineBytes, description: "Node's own heap before the program's first line" },
+    {
+      name: 'baseline',
+      bytes: baselineBytes,
+      description: `Node's own heap before the program's first line${agentPaid > 0 ? ` (less ${agentPaid} bytes of builtins importcost had loaded that the program then needed: on those builtins)` : ''}`,
+    },
     { name: 'agent', bytes: Math.round(heap?.agentBytes ?? 0), description: "importcost's bookkeeping inside the target (not there without it)" },
     { name: 'after-startup', bytes: Math.round(heap?.afterStartupBytes ?? 0), description: 'allocated by program code outside any module load (callbacks, timers)' },
     { name: 'runtime', bytes: Math.round(heap?.runtimeBytes ?? 0), description: 'Node internals with no program frame on the stack' },
@@ -400,7 +421,7 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
       heapBytes,
       attributedBytes,
       unattributedBytes: heapBytes - attributedBytes,
-      baselineBytes: recording.heap.baselineBytes,
+      baselineBytes,
       heap: lastReadingAtMs === undefined ? 'end-of-startup' : 'last-reading',
       heapAtMs: round3(lastReadingAtMs ?? stop.atMs),
       wallMs: round3(stop.atMs),

@@ -189,6 +189,18 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   // (Handled where it is awaited; this only keeps a failed load from counting as unhandled meanwhile.)
   analysis.catch(() => {});
   const prepared = new Map<string, Promise<PreparedReport | null>>();
+  const paid = new Map<string, Promise<Record<string, number>>>();
+  /** What the agent's builtins took from this process's builtins (probed while the agent reads its profile). */
+  const agentPaid = (key: string): Promise<Record<string, number>> => {
+    let p = paid.get(key);
+    if (!p) {
+      p = prepare(key)
+        .then((prep) => (prep ? agentPaidFor(prep, target.kind === 'node' ? target.node : process.execPath) : {}))
+        .catch(() => ({}));
+      paid.set(key, p);
+    }
+    return p;
+  };
   const early = new Map<string, Promise<Report | null>>();
   const prepare = (key: string): Promise<PreparedReport | null> => {
     let p = prepared.get(key);
@@ -209,12 +221,12 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       timeoutMs,
       graceMs: DEFAULTS.graceMs,
       forwardSignals: options.forwardSignals ?? false,
-      onModules: (track) => void prepare(track.key),
+      onModules: (track) => void agentPaid(track.key),
       onDone: (track) => {
         early.set(
           track.key,
-          Promise.all([analysis, prepare(track.key)])
-            .then(([a, p]) => (p ? a.finishReport(p, readJson<RecordingHeap>(paths(track.key).heap), buildOptions(options.command)) : null))
+          Promise.all([analysis, prepare(track.key), agentPaid(track.key)])
+            .then(([a, p, costs]) => (p ? a.finishReport(p, readJson<RecordingHeap>(paths(track.key).heap), buildOptions(options.command, { agentPaid: costs })) : null))
             .catch(() => null),
         );
       },
@@ -230,6 +242,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     const built = await buildReports(run, loaded, {
       early,
       prepare,
+      agentPaid,
       readHeap: (key) => readJson<RecordingHeap>(paths(key).heap),
       readModules: (key) => readJson<RecordingModules>(paths(key).modules),
       readFatal: (key) => readFatalReport(join(work, `${key}.fatal.json`)),
@@ -255,7 +268,10 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   }
 }
 
-function buildOptions(command: string[], extra: { exit?: { exitCode: number | null; signal: string | null }; process?: ReportProcess } = {}) {
+function buildOptions(
+  command: string[],
+  extra: { exit?: { exitCode: number | null; signal: string | null }; process?: ReportProcess; agentPaid?: Record<string, number> } = {},
+) {
   return { importcost: IMPORTCOST_VERSION, command, ...extra };
 }
 
@@ -271,6 +287,7 @@ interface Built {
 interface BuildContext {
   early: Map<string, Promise<Report | null>>;
   prepare: (key: string) => Promise<PreparedReport | null>;
+  agentPaid: (key: string) => Promise<Record<string, number>>;
   readHeap: (key: string) => RecordingHeap;
   readModules: (key: string) => RecordingModules;
   /** What Node's fatal-error report says of a process that aborted (see the agent's fatalReport), or null. */
@@ -293,7 +310,7 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
         try {
           const prepared = await context.prepare(track.key);
           const heap = context.readHeap(track.key);
-          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command));
+          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command, { agentPaid: await context.agentPaid(track.key) }));
         } catch {
           report = null;
         }
@@ -435,6 +452,18 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
   return (
     { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>
   )[signal];
+}
+
+/** The builtins a process loaded, in its order, that the agent's own builtins paid for in part (builtin-costs.ts). */
+async function agentPaidFor(prepared: PreparedReport, fallbackNode: string): Promise<Record<string, number>> {
+  const agentBuiltins = prepared.recording.agentBuiltins ?? [];
+  const builtins = prepared.raw
+    .filter((m) => m.kind === 'builtin')
+    .sort((x, y) => x.startMs - y.startMs)
+    .map((m) => m.key.replace(/^node:/, ''));
+  const { agentPaidBuiltins } = await import('./builtin-costs.js');
+  const esmEntry = prepared.raw.find((m) => m.kind !== 'builtin')?.kind === 'esm';
+  return agentPaidBuiltins(prepared.recording.process?.execPath ?? fallbackNode, esmEntry, builtins, agentBuiltins);
 }
 
 /** prepareReport, with the source maps of the run's bundles and compiled files read first (async: the decoder is). */

@@ -161,6 +161,8 @@ export interface RecordingProcess {
   ancestors: number[];
   argv: string[];
   execArgv: string[];
+  /** The node binary it runs on. */
+  execPath?: string;
   /** The package manager or runner whose own process this is (npm, npx, pnpm, yarn, tsx...), or null. */
   launcher: string | null;
   clusterWorker: boolean;
@@ -214,6 +216,12 @@ export interface Recording {
    */
   hookTrampolinePrefix?: string;
   hookOwners?: [string, string | null][];
+  /**
+   * Public builtins the agent itself loaded before the program's first line (`stream`, `v8`,
+   * `worker_threads`, `inspector`...): in the baseline, so a program that loads one first finds it paid for.
+   * Absent in older recordings.
+   */
+  agentBuiltins?: string[];
   /** The url of the agent's own frames (its allocations form the `agent` bucket). */
   agentUrl: string;
   stop: { reason: StopReason; atMs: number; exitCode: number | null; error: string | null };

@@ -29,8 +29,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const appsDir = join(here, 'apps');
 const cli = join(root, 'bin', 'importcost.js');
-/** The tests' ground-truth script; copied beside each app so its imports resolve as the app's do. */
-const GROUND_TRUTH = join(root, 'test', 'helpers', 'ground-truth.mjs');
+/**
+ * The tests' ground-truth scripts (CommonJS, and the same from an ES module for ES module programs);
+ * copied beside each app so its imports resolve as the app's do.
+ */
+const GROUND_TRUTH = ['ground-truth.cjs', 'ground-truth.mjs'];
+const copyGroundTruth = (dir) => {
+  for (const file of GROUND_TRUTH) copyFileSync(join(root, 'test', 'helpers', file), join(dir, file));
+};
 
 // ---- options -------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -82,7 +88,7 @@ function apps(synthDir, node = process.execPath) {
   ];
   if (synthDir) {
     const synth = generateSynthetic(synthDir);
-    copyFileSync(GROUND_TRUTH, join(synthDir, 'ground-truth.mjs'));
+    copyGroundTruth(synthDir);
     list.push({
       key: 'synthetic',
       title: `synthetic tree (${synth.modules.toLocaleString('en')} modules)`,
@@ -182,7 +188,8 @@ function groundTruth(app, mode) {
   const flags = mode === 'bytes' ? ['--expose-gc', '--no-flush-bytecode'] : [];
   const runs = [];
   for (let i = 0; i < GROUND_TRUTH_RUNS; i++) {
-    const args = [...flags, 'ground-truth.mjs', ...(mode === 'time' ? ['--time'] : []), app.dir, ...app.specs];
+    const script = app.specs.some((spec) => spec.startsWith('esm:')) ? 'ground-truth.mjs' : 'ground-truth.cjs';
+    const args = [...flags, script, ...(mode === 'time' ? ['--time'] : []), app.dir, ...app.specs];
     const run = spawnSync(app.node, args, { cwd: app.dir, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     if (run.status !== 0) throw new Error(`ground truth for ${app.key} failed:\n${run.stderr}`);
     runs.push(JSON.parse(run.stdout));
@@ -513,7 +520,7 @@ function writeDocument(all, analysis, meta, versions = []) {
   lines.push(`## Accuracy per top-level dependency, default interval (${DEFAULT_INTERVAL})`);
   lines.push('');
   lines.push(`Ground truth: median of ${GROUND_TRUTH_RUNS} fresh \`node --expose-gc --no-flush-bytecode\` processes loading the app's`);
-  lines.push('top-level dependencies in the same order (`test/helpers/ground-truth.mjs`): `gc()` twice, `heapUsed`, load,');
+  lines.push('top-level dependencies in the same order (`test/helpers/ground-truth.cjs`, `.mjs` for ES modules): `gc()` twice, `heapUsed`, load,');
   lines.push('`gc()` twice. importcost: the inclusive bytes of the entry\'s child module of that package, median over the');
   lines.push(`${pairs} timed runs, and the worst error of any run. Load time: importcost's inclusive ms (median) against the`);
   lines.push(`cold load time of the same dependency in an unprofiled fresh process (median of ${GROUND_TRUTH_RUNS}, same order).`);
@@ -658,7 +665,7 @@ if (!existsSync(join(appsDir, 'node_modules', '.package-lock.json'))) {
   const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: appsDir, stdio: 'inherit' });
   if (ci.status !== 0) throw new Error('npm ci in test/bench/apps failed');
 }
-copyFileSync(GROUND_TRUTH, join(appsDir, 'ground-truth.mjs'));
+copyGroundTruth(appsDir);
 const work = mkdtempSync(join(tmpdir(), 'importcost-bench-'));
 const synthDir = appFilter.includes('synthetic') ? mkdtempSync(join(tmpdir(), 'importcost-synthetic-')) : null;
 try {

@@ -86,7 +86,9 @@ export async function groundTruthRuns(
 ): Promise<Record<string, number[]>> {
   const results: Record<string, number>[] = [];
   for (let i = 0; i < runs; i++) {
-    const script = join(ROOT, 'test', 'helpers', 'ground-truth.mjs');
+    // As the program runs: a CommonJS script for CommonJS dependencies (`node app.js`), an ES module one
+    // (whose Node has started its ESM loader) as soon as one is an ES module (ground-truth.cjs says why).
+    const script = join(ROOT, 'test', 'helpers', specs.some((spec) => spec.startsWith('esm:')) ? 'ground-truth.mjs' : 'ground-truth.cjs');
     const { stdout } = await execFileAsync(node, ['--expose-gc', '--no-flush-bytecode', ...flags, script, baseDir, ...specs]);
     results.push(JSON.parse(stdout));
   }

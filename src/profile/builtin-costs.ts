@@ -1,0 +1,70 @@
+/**
+ * What the agent's own builtins cost the program. The agent loads a few public builtins before the
+ * program's first line (`v8`, `inspector`, `worker_threads`, `perf_hooks`, and `stream` with them: 0.8 MB
+ * on Node 20, 1.1 MB on Node 26, measured one by one in fresh processes), so they are in the baseline,
+ * and a program that loads one of them first, or a builtin that needs one, finds it paid for: pino, which
+ * loads worker_threads, read -36..-56% against its ground truth on Node 22-26.
+ *
+ * Measured after the fact, off the program's path: two fresh `node --expose-gc` processes of the target's
+ * own binary load the builtins the program loaded, in its order, each between full GCs; the second loads
+ * the agent's builtins first. What each builtin costs more in the first is what the agent paid for it.
+ */
+import { execFile } from 'node:child_process';
+
+/**
+ * Each builtin's retained bytes in a fresh process (after `preload`), loaded in this order. As an ES module
+ * where the program's entry is one: Node's ESM loader has then loaded builtins of its own (stream,
+ * string_decoder...) before the program's first line, as it has in the program.
+ */
+const PROBE = `
+const require = process.mainModule?.require ?? (await import('node:module')).createRequire(process.cwd() + '/');
+const [preload, names] = JSON.parse(process.argv[1]);
+const settle = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+for (const name of preload) require(name);
+const out = {};
+const keep = [];
+for (const name of names) {
+  const before = settle();
+  keep.push(require(name));
+  out[name] = settle() - before;
+}
+process.stdout.write(JSON.stringify(out));
+`;
+/** A probe never holds the run up for long. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+function probe(node: string, esm: boolean, preload: string[], names: string[]): Promise<Record<string, number> | null> {
+  return new Promise((resolve) => {
+    // --no-flush-bytecode, as the ground truth: else a GC between two loads flushes the bytecode of an
+    // earlier one (Node 20, perf_hooks read 53 kB or 272 kB in fresh processes).
+    const args = ['--expose-gc', '--no-flush-bytecode', `--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([preload, names])];
+    execFile(node, args, { timeout: PROBE_TIMEOUT_MS, env: {} }, (err, stdout) => {
+      if (err) return resolve(null);
+      try {
+        resolve(JSON.parse(stdout) as Record<string, number>);
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
+/**
+ * By builtin name (`stream`), the bytes the agent's own builtins took from the program's first load of it
+ * (never negative). `names`: the builtins the program loaded, in its order; `agentBuiltins`: the agent's;
+ * `esm`: the program's entry is an ES module.
+ * Empty where none of the program's builtins shares anything with the agent's, or where a probe failed.
+ */
+export async function agentPaidBuiltins(node: string, esm: boolean, names: string[], agentBuiltins: string[]): Promise<Record<string, number>> {
+  if (names.length === 0 || agentBuiltins.length === 0) return {};
+  const [plain, underAgent] = await Promise.all([probe(node, esm, [], names), probe(node, esm, agentBuiltins, names)]);
+  if (!plain || !underAgent) return {};
+  const paid: Record<string, number> = {};
+  for (const name of names) {
+    const bytes = (plain[name] ?? 0) - (underAgent[name] ?? 0);
+    // Under 16 kB is the two processes' noise (a GC's timing: node:diagnostics_channel read 3 to 28 kB
+    // in three fresh Node 20 processes), not the agent's.
+    if (bytes >= 16_384) paid[name] = bytes;
+  }
+  return paid;
+}
