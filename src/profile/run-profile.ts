@@ -122,15 +122,24 @@ function entryExists(file: string): boolean {
   return ['.js', '.json', '.node', '/index.js'].some((ext) => existsSync(file + ext));
 }
 
-function v8ProfilerNextDir(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve('v8-profiler-next/package.json'));
-  } catch {
-    throw usageError(
-      'the v8-profiler-next sampler is not installed',
-      'it is an optional dependency that needs a native build; use the default --sampler inspector',
-    );
+/**
+ * v8-profiler-next is an optional peer dependency: a native addon the user installs for
+ * `--sampler v8-profiler-next`, so that installing importcost builds nothing. Run with npx, importcost
+ * lives in npx's cache and the addon in the user's project: look from cwd first, then from importcost's
+ * own folder (a project that has both, or this repo).
+ */
+function v8ProfilerNextDir(cwd: string): string {
+  for (const from of [join(cwd, 'package.json'), fileURLToPath(import.meta.url)]) {
+    try {
+      return dirname(createRequire(from).resolve('v8-profiler-next/package.json'));
+    } catch {
+      // Not installed there; try the next place.
+    }
   }
+  throw usageError(
+    'the v8-profiler-next sampler is not installed',
+    'install it in your project with `npm install --save-dev v8-profiler-next` (a native addon, built with node-gyp), or use the default --sampler inspector',
+  );
 }
 
 export async function profile(options: ProfileOptions): Promise<ProfileResult> {
@@ -153,7 +162,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   } catch (err) {
     throw outputError(`cannot write to ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose another folder with --out');
   }
-  const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir() : null;
+  const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir(cwd) : null;
   if (v8ProfilerDir !== null) checkV8ProfilerNext(target.node, v8ProfilerDir);
 
   const work = mkdtempSync(join(tmpdir(), 'importcost-'));
