@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import { parseIncrease, parseMaxIncrease, type MaxIncrease } from '../../budgets/config.js';
 import { isImportcostError } from '../../errors.js';
 import type { CheckFormat } from '../../reporters/check.js';
+import { createProgress } from '../../reporters/progress.js';
 import type { Io } from '../io.js';
 import { invalid, parsePositive, parseUntil } from '../parse.js';
 
@@ -49,6 +50,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         import('../../reporters/check.js'),
         import('../../reporters/github.js'),
       ]);
+      const progress = createProgress(io.stderr, io.env, { quiet: Boolean(opts.quiet), restoreOnSignals: io.forwardSignals });
       const result = await check({
         cwd: io.cwd,
         env: io.env,
@@ -61,8 +63,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         out: opts.out,
         until: opts.until,
         node: opts.node,
-        onProgress: opts.quiet ? undefined : (message) => io.stderr.write(`importcost: ${message}\n`),
-      });
+        onProgress: (message) => progress.step(message),
+      }).finally(() => progress.done());
       const format = opts.format as CheckFormat;
       const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile };
       io.stdout.write(formatCheck(format, result, options));
