@@ -42,6 +42,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('-o, --out <dir>', 'folder for the report checked (keep it as the next baseline)', 'importcost-out')
     .addOption(new Option('--until <when>', "stop recording at: auto, exit, listening, idle, or after a time (default: the config's, else auto)").argParser(parseUntil))
     .option('--node <path>', 'node binary to run the entry with')
+    .addOption(new Option('--top <n>', 'rows in the top packages (default 5) and in each list of the diff against the baseline').argParser(parsePositive))
     .option('-q, --quiet', 'no progress messages')
     .action(async (entry: string | undefined, opts) => {
       // Loaded here, not at start: the CLI starts the target sooner (see profile.ts).
@@ -63,10 +64,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         out: opts.out,
         until: opts.until,
         node: opts.node,
+        top: opts.top,
         onProgress: (message) => progress.step(message),
       }).finally(() => progress.done());
       const format = opts.format as CheckFormat;
-      const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile };
+      const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile, top: opts.top };
       io.stdout.write(formatCheck(format, result, options));
       if (isGitHubActions(io.env)) {
         // Workflow commands are read from the job's output; keep JSON on stdout parseable.
