@@ -62,9 +62,14 @@ export async function makeApp(dir) {
   await succeed('npm', ['install', ...NPM_FLAGS, APP_DEPENDENCY], { cwd: dir, timeout: 120_000 });
 }
 
-/** `npm install --save-dev <tarball>` in `dir`, timed (ms); npm's output is kept to look for build steps. */
-export async function installTarball(dir, tarball) {
-  const { ms, stdout, stderr } = await succeed('npm', ['install', '--save-dev', ...NPM_FLAGS, '--foreground-scripts', tarball], { cwd: dir, timeout: 120_000 });
+/**
+ * `npm install --save-dev <tarball>` in `dir`, timed (ms); npm's output is kept to look for build steps.
+ * `preferOffline: false` lets npm ask the registry whether what its cache holds is current, as a plain
+ * `npm install` does.
+ */
+export async function installTarball(dir, tarball, { preferOffline = true } = {}) {
+  const flags = preferOffline ? NPM_FLAGS : NPM_FLAGS.filter((flag) => flag !== '--prefer-offline');
+  const { ms, stdout, stderr } = await succeed('npm', ['install', '--save-dev', ...flags, '--foreground-scripts', tarball], { cwd: dir, timeout: 120_000 });
   return { ms, output: `${stdout}${stderr}` };
 }
 
