@@ -2,10 +2,10 @@
  * The progress line as a person sees it: the real CLI in a real terminal (tmux), the screen read back
  * with capture-pane. And what the same commands print where there is no terminal (pipes), or with -q.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pickStyle } from '../src/reporters/style.js';
 import { BIN, fixture, runCli } from './helpers/run.js';
 import { HAS_TMUX, TmuxPane } from './helpers/tmux.js';
@@ -18,7 +18,14 @@ const PROGRESS_ROW = /^importcost: profiling .+ {2}\d+\.\d s$/;
 const chattyLines = (count: number): string[] =>
   Array.from({ length: count }, (_, i) => (i === 14 ? 'line 15 is half written, then red' : `line ${i + 1}`));
 
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'importcost-tty-'));
+const made: string[] = [];
+const tempDir = (): string => {
+  made.push(mkdtempSync(join(tmpdir(), 'importcost-tty-')));
+  return made.at(-1)!;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 let pane: TmuxPane | null = null;
 afterEach(() => {

@@ -3,12 +3,16 @@
  * socket, no user config), read back with capture-pane as a person would see it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const HAS_TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux'].some((p) => existsSync(p));
 
 export class TmuxPane {
-  private readonly socket = `importcost-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  /** The server's socket, in a folder of its own that kill() removes (tmux leaves the file behind). */
+  private readonly dir = mkdtempSync(join(tmpdir(), 'importcost-tmux-'));
+  private readonly socket = join(this.dir, 'socket');
 
   /** Run `script` (sh) in a new session of `columns` x `rows`; it starts at once. */
   constructor(script: string, columns: number, rows: number) {
@@ -16,7 +20,7 @@ export class TmuxPane {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', timeout: 10_000 });
+    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', timeout: 10_000 });
   }
 
   /** The rows on screen, or with `history` everything that scrolled off too; `escapes` keeps colours. */
@@ -52,5 +56,6 @@ export class TmuxPane {
     } catch {
       // Already gone.
     }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
