@@ -49,8 +49,8 @@ describe.runIf(HAS_TMUX || process.env.CI)('on a terminal', () => {
     // Mid-run: the line is up and the output has scrolled past the top (line 12 on screen).
     const mid = await pane.waitFor((rows) => PROGRESS_ROW.test(rows[9]!) && rows.includes('line 12'), 15_000);
     expect(mid[9]).toMatch(/^importcost: profiling app\.cjs 30 100 \(until exit\) {2}\d\.\d s$/);
-    // Every row above it holds one of the program's lines, whole and in order, and the row under the last
-    // one is the cursor's, still empty.
+    // Every row above it holds one of the program's lines, whole and in order (the empty row is the
+    // cursor's, under the last one).
     const above = mid.slice(0, 9).filter((row) => row !== '');
     const first = chattyLines(30).indexOf(above[0]!);
     expect(first).toBeGreaterThanOrEqual(0);
@@ -70,7 +70,7 @@ describe.runIf(HAS_TMUX || process.env.CI)('on a terminal', () => {
     // The whole screen scrolls again: the shell's last word lands on the bottom row.
     const screen = await pane.waitFor((rows) => rows.includes('after 11'), 5_000);
     expect(screen[13]).toBe('last');
-    // Colours on a terminal: the line's seconds dim, the summary's name bold.
+    // Colours on a terminal: the summary's name in bold.
     const coloured = pane.capture({ history: true, escapes: true }).join('\n');
     expect(coloured).toContain(`${ESC}[1mimportcost`);
   });
