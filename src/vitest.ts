@@ -1,3 +1,7 @@
+// The emitted vitest.d.ts must load vitest's types itself: its `declare module 'vitest'` below added
+// nothing to a consumer's `expect` without it (TS2339 in test/packaging.test.ts's TypeScript consumer).
+// TypeScript 5.5+ keeps a reference directive in declaration output only with preserve="true".
+/// <reference types="vitest" preserve="true" />
 /**
  * `importcost/vitest`: start-up budgets as Vitest assertions, the Node counterpart of pytest-memray's
  * `limit_memory`. Importing this module registers the matchers; each profiles the entry in a child process.

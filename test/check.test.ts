@@ -197,11 +197,19 @@ describe('importcost check on real example apps', () => {
     expect(same.stdout).toMatch(/ok {4}heap vs baseline/);
   });
 
-  it('in-process with --report: markdown and json formats, exit codes from the rows', async () => {
+  it('in-process with --report: markdown and json formats, --top, exit codes from the rows', async () => {
     const head = join(heavy, 'out', 'server.importcost.json');
     const md = io(heavy, ['check', '--report', head, '--format', 'markdown']);
     expect(await run(md)).toBe(1);
     expect(md.out()).toMatch(/^## importcost: ❌/);
+    // --top: rows under "Top packages" (5 by default; the heavy app has more packages than that).
+    const topRows = (text: string) => text.split('\n\n').find((s) => s.startsWith('Top packages'))!.split('\n').filter((l) => /^ +\d+\. /.test(l)).length;
+    const text = io(heavy, ['check', '--report', head]);
+    expect(await run(text)).toBe(1);
+    expect(topRows(text.out())).toBe(5);
+    const two = io(heavy, ['check', '--report', head, '--top', '2']);
+    expect(await run(two)).toBe(1);
+    expect(topRows(two.out())).toBe(2);
     const json = io(pass, ['check', '--report', join(pass, 'out', 'server.importcost.json'), '--format', 'json']);
     expect(await run(json)).toBe(0);
     const parsed = JSON.parse(json.out());

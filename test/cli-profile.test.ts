@@ -2,13 +2,13 @@
  * `importcost profile` end to end: real CLI, real target processes (test/fixtures/cli/<scenario>).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { existsSync } from 'node:fs';
-import { fixture, moduleNamed, NODE22, NODE24, runCli } from './helpers/run.js';
+import { fixture, moduleNamed, NODE22, NODE24, ROOT, runCli } from './helpers/run.js';
 
 const cli = (...parts: string[]) => fixture('cli', ...parts);
 
@@ -243,4 +243,27 @@ describe('module kinds', () => {
       expect(Math.abs(many.totalBytes / truth - 1), summary).toBeLessThanOrEqual(0.3);
     }, 60_000);
   }
+});
+
+describe("the CLI's own options", () => {
+  it('--version prints the version in package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const result = await runCli(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${version}\n`);
+  });
+
+  it('profile --top 2: two rows in each ranked table of the summary (the fixture has more)', async () => {
+    const ranked = (stderr: string): number[] =>
+      stderr
+        .split(/\n\n/)
+        .filter((section) => section.startsWith('Top '))
+        .map((section) => section.split('\n').filter((line) => /^ {2} ?\d+\. /.test(line)).length);
+    const all = await runCli(['profile', cli('kinds', 'entry.js')]);
+    expect(Math.max(...ranked(all.stderr))).toBeGreaterThan(2);
+    const top = await runCli(['profile', '--top', '2', cli('kinds', 'entry.js')]);
+    expect(top.code, top.stderr).toBe(0);
+    expect(ranked(top.stderr).length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...ranked(top.stderr))).toBe(2);
+  });
 });

@@ -42,6 +42,8 @@ export interface CheckOptions {
   /** Folder for the head report (kept as the next baseline); default importcost-out. Null: keep nothing. */
   out?: string | null;
   node?: string;
+  /** Packages listed in the result's `top` (default 5). */
+  top?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -108,7 +110,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckRunResult>
       for (const p of profiled) rmSync(p.dir, { recursive: true, force: true });
     }
   }
-  const result = evaluateBudgets({ reports, budgets, baseline });
+  const result = evaluateBudgets({ reports, budgets, baseline, top: options.top });
   const checked = reports[0]!;
   return {
     ...result,

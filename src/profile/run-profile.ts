@@ -108,15 +108,24 @@ export interface ProfileResult {
 /** importcost's exit code when its watchdog had to stop a target that did not finish within --timeout. */
 export const WATCHDOG_EXIT_CODE = 124;
 
-function v8ProfilerNextDir(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve('v8-profiler-next/package.json'));
-  } catch {
-    throw usageError(
-      'the v8-profiler-next sampler is not installed',
-      'it is an optional dependency that needs a native build; use the default --sampler inspector',
-    );
+/**
+ * v8-profiler-next is an optional peer dependency: a native addon the user installs for
+ * `--sampler v8-profiler-next`, so that installing importcost builds nothing. Run with npx, importcost
+ * lives in npx's cache and the addon in the user's project: look from cwd first, then from importcost's
+ * own folder (a project that has both, or this repo).
+ */
+function v8ProfilerNextDir(cwd: string): string {
+  for (const from of [join(cwd, 'package.json'), fileURLToPath(import.meta.url)]) {
+    try {
+      return dirname(createRequire(from).resolve('v8-profiler-next/package.json'));
+    } catch {
+      // Not installed there; try the next place.
+    }
   }
+  throw usageError(
+    'the v8-profiler-next sampler is not installed',
+    'install it in your project with `npm install --save-dev v8-profiler-next` (a native addon, built with node-gyp), or use the default --sampler inspector',
+  );
 }
 
 /** Output files' base name: the entry's (server.js -> server), or a command's first words (npm start -> npm-start). */
@@ -143,7 +152,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const name = options.name ?? defaultName(target);
   const out = resolve(cwd, options.out ?? DEFAULTS.out);
   ensureOutputDir(out);
-  const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir() : null;
+  const v8ProfilerDir = sampler === 'v8-profiler-next' ? v8ProfilerNextDir(cwd) : null;
   if (v8ProfilerDir !== null) checkV8ProfilerNext(target.kind === 'node' ? target.node : process.execPath, v8ProfilerDir);
 
   const work = mkdtempSync(join(tmpdir(), 'importcost-'));

@@ -17,6 +17,8 @@ export interface CheckReportOptions {
   reportFile?: string | null;
   /** The process the budgets were checked on, and how many the run had. */
   process?: { label: string; role: string; pid: number; threadId: number; of: number };
+  /** Rows in each list of the diff against the baseline (default 5 in text, 10 in markdown). */
+  top?: number;
 }
 
 const failedCount = (r: CheckResult) => r.rows.filter((row) => !row.passed).length;
@@ -96,7 +98,7 @@ export function formatCheckText(result: CheckResult, options: CheckReportOptions
       lines.push(`  ${String(i + 1).padStart(2)}. ${o.package.padEnd(40)} ${formatBytes(o.bytes).padStart(9)}  defer saves ${formatBytes(o.deferBytes).padStart(9)}  ${formatMs(o.ms).padStart(7)}  at ${formatSite(o.site, options.cwd)}`);
     });
   }
-  if (result.diff) lines.push('', formatDiffText(result.diff, { cwd: options.cwd, top: 5, title: 'Against the baseline' }).trimEnd());
+  if (result.diff) lines.push('', formatDiffText(result.diff, { cwd: options.cwd, top: options.top ?? 5, title: 'Against the baseline' }).trimEnd());
   if (options.reportFile) lines.push('', `Wrote ${options.reportFile} (store it as the next baseline)`);
   return `${lines.join('\n')}\n`;
 }
@@ -125,7 +127,7 @@ export function formatCheckMarkdown(result: CheckResult, options: CheckReportOpt
       lines.push(`| ${code(o.package)} | ${formatBytes(o.bytes)} | ${formatBytes(o.deferBytes)} | ${formatMs(o.ms)} | ${md(o.chain.join(' › '))} | ${code(formatSite(o.site, options.cwd))} |`);
     }
   }
-  if (result.diff) lines.push('', formatDiffMarkdown(result.diff, { cwd: options.cwd, top: 10, level: 3, title: 'Against the baseline' }).trimEnd());
+  if (result.diff) lines.push('', formatDiffMarkdown(result.diff, { cwd: options.cwd, top: options.top ?? 10, level: 3, title: 'Against the baseline' }).trimEnd());
   return `${lines.join('\n')}\n`;
 }
 

@@ -8,22 +8,9 @@ import { chainOf, deferCandidates, deferralSavings, summarizePackages, type Defe
 import { alikeGroups } from '../analysis/process-roles.js';
 import { formatBytes, formatMs } from '../analysis/names.js';
 import { formatSite, relPath } from './format-values.js';
+import type { Style } from './style.js';
 
-export interface Style {
-  bold(s: string): string;
-  dim(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-}
-
-const plain: Style = { bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s };
-const ansi = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
-const colored: Style = { bold: ansi(1, 22), dim: ansi(2, 22), red: ansi(31, 39), yellow: ansi(33, 39) };
-
-/** Colours only on a terminal, and never with NO_COLOR (https://no-color.org). */
-export function pickStyle(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): Style {
-  return stream.isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb' ? colored : plain;
-}
+export { pickStyle, type Style } from './style.js';
 
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 

@@ -45,7 +45,8 @@ export async function runCli(
   return new Promise((resolvePromise) => {
     const child = spawn(options.node ?? process.execPath, [BIN, ...full], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      // (FORCE_COLOR would win over NO_COLOR: a test that wants colours sets it.)
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -2,7 +2,8 @@
 // the tests need beyond `npm ci`, and only what is missing.
 // - Node 22, 24 and 26 (npm packages, in test/node-versions so their `node` bins do not shadow ours);
 // - Debian's Chromium for the viewer's browser tests (playwright-core drives /usr/bin/chromium; no
-//   browser download works here). Needs root and apt-get; elsewhere it says what to install.
+//   browser download works here), and tmux for the terminal tests. Needs root and apt-get; elsewhere
+//   it says what to install.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,14 +18,20 @@ if (!['node22', 'node24', 'node26'].every((v) => existsSync(join(versions, 'node
   run('npm', ['ci', '--no-audit', '--no-fund', '--prefix', versions]);
 }
 
-if (!existsSync('/usr/bin/chromium')) {
-  const root = process.getuid?.() === 0;
-  if (root && existsSync('/usr/bin/apt-get')) {
-    console.log('prepare: installing Debian chromium for the viewer tests');
+// Debian packages the tests drive: Chromium for the viewer's browser tests, tmux for the terminal tests.
+const missing = [
+  ['/usr/bin/chromium', 'chromium', 'the viewer tests'],
+  ['/usr/bin/tmux', 'tmux', 'the terminal tests'],
+].filter(([binary]) => !existsSync(binary));
+if (missing.length > 0) {
+  const names = missing.map(([, name]) => name);
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.log(`prepare: installing Debian ${names.join(' and ')} for ${missing.map(([, , why]) => why).join(' and ')}`);
     const quiet = { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
     run('apt-get', ['update', '-qq'], quiet);
-    run('apt-get', ['install', '-y', '-qq', 'chromium'], quiet);
+    run('apt-get', ['install', '-y', '-qq', ...names], quiet);
   } else {
-    console.log('prepare: /usr/bin/chromium is missing; the viewer tests need it (apt-get install chromium)');
+    for (const [binary, name, why] of missing) console.log(`prepare: ${binary} is missing; ${why} need it (apt-get install ${name})`);
   }
 }

@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import { parseIncrease, parseMaxIncrease, type MaxIncrease } from '../../budgets/config.js';
 import { isImportcostError } from '../../errors.js';
 import type { CheckFormat } from '../../reporters/check.js';
+import { createProgress } from '../../reporters/progress.js';
 import type { Io } from '../io.js';
 import { invalid, parsePositive, parseUntil } from '../parse.js';
 
@@ -42,6 +43,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .addOption(new Option('--until <when>', "stop recording at: auto, exit, listening, idle, or after a time (default: the config's, else auto)").argParser(parseUntil))
     .option('--node <path>', 'node binary to run the entry with')
     .option('--process <which>', "the process the budgets apply to: main (the main report, default), a role (child, cluster-worker, worker-thread, launcher) or a label (cluster-worker-2)")
+    .addOption(new Option('--top <n>', 'rows in the top packages (default 5) and in each list of the diff against the baseline').argParser(parsePositive))
     .option('-q, --quiet', 'no progress messages')
     .action(async (entry: string | undefined, opts) => {
       // Loaded here, not at start: the CLI starts the target sooner (see profile.ts).
@@ -50,6 +52,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         import('../../reporters/check.js'),
         import('../../reporters/github.js'),
       ]);
+      const progress = createProgress(io.stderr, io.env, { quiet: Boolean(opts.quiet), restoreOnSignals: io.forwardSignals });
       const result = await check({
         cwd: io.cwd,
         env: io.env,
@@ -63,10 +66,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         until: opts.until,
         node: opts.node,
         process: opts.process,
-        onProgress: opts.quiet ? undefined : (message) => io.stderr.write(`importcost: ${message}\n`),
-      });
+        top: opts.top,
+        onProgress: (message) => progress.step(message),
+      }).finally(() => progress.done());
       const format = opts.format as CheckFormat;
-      const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile, process: result.process };
+      const options = { cwd: io.cwd, configSource: result.configSource, reportFile: result.reportFile, process: result.process, top: opts.top };
       io.stdout.write(formatCheck(format, result, options));
       if (isGitHubActions(io.env)) {
         // Workflow commands are read from the job's output; keep JSON on stdout parseable.

@@ -1,6 +1,7 @@
 /** `importcost profile`: run a program under the agent, write the report and flamegraph, print the summary. */
 import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../profile/defaults.js';
+import { createProgress } from '../../reporters/progress.js';
 import { profile } from '../../profile/run-profile.js';
 import type { Io } from '../io.js';
 import { parseBytes, parseDuration, parsePositive, parseUntil } from '../parse.js';
@@ -32,6 +33,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
       // The summary's reporter loads while the target runs: every module the CLI loads before it starts
       // the target adds to the wall time of the whole command.
       const reporter = quiet ? null : import('../../reporters/summary.js');
+      const progress = createProgress(io.stderr, io.env, { quiet, restoreOnSignals: io.forwardSignals });
       const result = await profile({
         command,
         cwd: io.cwd,
@@ -51,8 +53,9 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         node: opts.node,
         forwardSignals: io.forwardSignals ?? false,
         codeCacheTag: io.codeCacheTag,
-        onProgress: quiet ? undefined : (message) => io.stderr.write(`importcost: ${message}\n`),
-      });
+        onProgress: (message) => progress.step(message),
+        onTick: ({ processes, modules }) => progress.detail(`${modules} modules loaded${processes > 1 ? ` in ${processes} processes and threads` : ''}`),
+      }).finally(() => progress.done());
       if (reporter) {
         const { formatSummary, pickStyle } = await reporter;
         io.stderr.write(
