@@ -54,7 +54,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         forwardSignals: io.forwardSignals ?? false,
         codeCacheTag: io.codeCacheTag,
         onProgress: (message) => progress.step(message),
-        onTick: ({ processes, modules }) => progress.detail(`${modules} modules loaded${processes > 1 ? ` in ${processes} processes and threads` : ''}`),
+        onTick: ({ processes, modules }) => progress.detail(`${modules} module${modules === 1 ? '' : 's'} loaded${processes > 1 ? ` in ${processes} processes and threads` : ''}`),
       }).finally(() => progress.done());
       if (reporter) {
         const { formatSummary, pickStyle } = await reporter;
