@@ -15,7 +15,9 @@
  *
  * With `onStartup` (importcost fit), the end of start-up does not stop the tree at once: the caller gets
  * it while the program keeps running (to send it requests), and the tree is stopped when its promise
- * settles. The watchdog does not apply meanwhile: the caller bounds its own wait.
+ * settles. The watchdog does not apply meanwhile: the caller bounds its own wait. With `startupOver`,
+ * the caller can also tell the end of start-up itself, from the tree's pids (fit's steps that run with
+ * no agent look for a listening socket).
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
@@ -59,8 +61,10 @@ export interface SuperviseOptions {
   onModules?: (track: AgentTrack) => void;
   /** An agent's whole recording is on disk. */
   onDone?: (track: AgentTrack) => void;
-  /** After each read of the streams. */
-  onTick?: (agents: ReadonlyMap<string, AgentTrack>, elapsedMs: number) => void;
+  /** After each read of the streams; `pids()`: the command's processes still running (the root first). */
+  onTick?: (agents: ReadonlyMap<string, AgentTrack>, elapsedMs: number, pids: () => number[]) => void;
+  /** Start-up is over when this says so (as well as by the agents' rule), asked at each tick with the running pids. */
+  startupOver?: (pids: number[]) => boolean;
   /**
    * Start-up is over and the program still runs: the tree is stopped (end `startup`) once the returned
    * promise settles, not before. `ended` aborts when the root exits, or importcost is interrupted,
@@ -148,13 +152,16 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
         lastTreeWalk = now;
         tree.note();
       }
-      options.onTick?.(events.agents, now - started);
+      options.onTick?.(events.agents, now - started, () => tree.alive());
       if (end !== null || held !== null) return;
       const program = [...events.agents.values()].filter((t) => t.hello !== null && t.hello.process.launcher === null);
       const stillRecording = program.filter((t) => recording(t, now));
       if (rootExit !== null) {
         if (stillRecording.length === 0) stop('exit');
-      } else if (stillRecording.length === 0 && program.some((t) => STARTUP_OVER.has(t.done!) && processAlive(t))) {
+      } else if (
+        (stillRecording.length === 0 && program.some((t) => STARTUP_OVER.has(t.done!) && processAlive(t))) ||
+        options.startupOver?.(tree.alive()) === true
+      ) {
         if (options.onStartup) hold(options.onStartup);
         else stop('startup');
       }
