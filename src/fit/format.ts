@@ -91,6 +91,8 @@ export interface FitDeferCandidate {
   package: string;
   /** What deferring it alone would take out of the heap at the end of start-up. */
   savesBytes: number;
+  /** minOldSpaceMB less savesBytes (in MiB), rounded up: the minimum predicted with it deferred alone. */
+  predictedMinOldSpaceMB: number;
   /** Where the program's own code imports it (`file:line:column`), first loader first. */
   importedAt: string[];
 }

@@ -234,7 +234,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         maxOldSpaceMB,
         containerMB,
         headroom: settings.headroom,
-        why: headroomWhy(steps, minimum, maxOldSpaceMB, rssSource, settings.headroom, kind),
+        why: headroomWhy(rssSource, settings.headroom, kind, settings.requests),
       },
       atMinimum,
       container: probeContainerMemory(),
@@ -332,18 +332,14 @@ function noMinimum(step: FitStep, maxMB: number, settings: Settings, command: st
 }
 
 /** Why the headroom, with what this run measured. */
-function headroomWhy(steps: FitStep[], minimum: number, recommendedMB: number, rssStep: FitStep, headroom: number, kind: 'server' | 'cli'): string {
-  const at = (mb: number) => steps.find((s) => s.mb === mb && s.ok);
-  const slow = at(minimum)?.startMs;
-  const roomy = at(recommendedMB)?.startMs ?? steps.find((s) => s.ok && s.mb === Math.max(...steps.filter((x) => x.ok).map((x) => x.mb)))?.startMs;
+function headroomWhy(rssStep: FitStep, headroom: number, kind: 'server' | 'cli', requests: number): string {
   const pct = `${Math.round(headroom * 100)}%`;
-  const work = kind === 'server' ? `${steps[0]?.tries[0]?.requests.sent ?? 0} requests one at a time; real load holds more at once` : 'one run on its input; other inputs may hold more';
-  const timing = slow != null && roomy != null ? ` (start-up took ${Math.round(slow)} ms at ${minimum} MiB, ${Math.round(roomy)} ms with more room)` : '';
+  const work = kind === 'server' ? `${requests} requests one at a time; real traffic holds more at once` : 'one run on its input; other inputs may hold more';
   const rss = rssStep.peakRssBytes !== null ? `${(rssStep.peakRssBytes / MiB).toFixed(1)} MiB resident at its peak at ${rssStep.mb} MiB` : 'its resident memory';
   return (
-    `${pct} over the minimum: it is an edge measured with ${work}, heaps grow, and near its limit ` +
-    `V8 spends its time collecting garbage${timing}. The container gets ${pct} over ${rss}, for the young generation, ` +
-    `code and buffers that a heavier load adds beside the old space.`
+    `${pct} over the minimum: the minimum is an edge, measured with ${work}, heaps grow as a program runs, and near ` +
+    `its limit V8 collects garbage all the time. The container gets ${pct} over ${rss}, for the young generation, ` +
+    `code and buffers that more load adds beside the old space.`
   );
 }
 

@@ -62,10 +62,13 @@ export function formatFitAnswer(report: FitReport, files: string[], cwd: string)
     lines.push(`${where}: ${mib(at.heapBytes)} of heap at the end of start-up${holders ? `; it holds most in ${holders}` : ''}`);
     const d = at.defer;
     if (d.candidates.length > 0) {
-      lines.push(
-        `  deferring ${d.candidates.map((c) => c.package).join(', ')} would bring it to about ${mib(d.predictedHeapBytes)} ` +
-          `(-${mib(d.savesBytes)}; a minimum of about ${d.predictedMinOldSpaceMB} MiB), predicted: \`importcost defer\` measures it`,
-      );
+      lines.push('  deferring (predicted from the import graph; `importcost defer` measures it):');
+      for (const c of d.candidates) {
+        lines.push(`    ${c.package.padEnd(32)} -${mib(c.savesBytes)}: a minimum of about ${c.predictedMinOldSpaceMB} MiB  (imported at ${relPath(c.importedAt[0] ?? '?', cwd)})`);
+      }
+      if (d.candidates.length > 1) {
+        lines.push(`    ${`all ${d.candidates.length} together`.padEnd(32)} -${mib(d.savesBytes)}: heap about ${mib(d.predictedHeapBytes)}, a minimum of about ${d.predictedMinOldSpaceMB} MiB`);
+      }
     }
   } else {
     lines.push('at the minimum: no profile (it did not get through start-up with the sampler in that heap)');
