@@ -170,11 +170,12 @@ describe('importcost fit on a real server', () => {
     expect(fit.container.searched).toBe(false);
     expect(run.stderr).toMatch(/^container memory: not searched: /m);
 
-    // The answer under plain node, CHECKS times each side. Measured with 12 runs of each: 17 MiB served
-    // 12 of 12, 16 MiB 0 of 12 (and the watch-only agent 11 of 12 at 17): no tolerance needed here.
+    // The answer under plain node, CHECKS times each side. Measured, the program alone: 17 MiB served 38
+    // runs of 38, 16 MiB 1 of 38 (18 runs with a keep-alive client, 20 with fit's own health check). So 1 MiB
+    // below, one run of CHECKS may serve (tolerance: at most 1 of 3; two would happen about 0.2% of the time).
     const health = { path: '/', count: 20 };
     expect(await passCount(SERVER, min, health)).toBe(CHECKS);
-    expect(await passCount(SERVER, min - 1, health)).toBe(0);
+    expect(await passCount(SERVER, min - 1, health)).toBeLessThanOrEqual(1);
   });
 });
 
