@@ -1,13 +1,14 @@
 /**
  * The watch-only agent, for `importcost fit`: preloaded (`--require <this file>`, through NODE_OPTIONS) in
- * place of preload.cjs where only the end of start-up matters, at each step of fit's search. It tells the
- * CLI who this process is and its heap limit (the hello), the heap's reading every 100 ms, a server's
- * first listen() and its address, and when it stopped (listening, exit, timeout, a signal), in the same
- * event stream as the profiling agent (event-stream.cts), with the same stop conditions.
+ * place of preload.cjs where fit needs to know about the program but not its imports: at the largest size
+ * of the search and at the recommended one (the sizes with room; the search below them runs the program
+ * with no agent at all). It tells the CLI who this process is and its heap limit (the hello), the heap's
+ * reading every 100 ms, a server's first listen() and its address, and when it stopped (listening, exit,
+ * timeout, a signal), in the same event stream as the profiling agent (event-stream.cts), with the same
+ * stop conditions.
  *
- * Nothing else: no module hooks, no trampolines, no sampler, no GC, no V8 flag, and none of the
- * profiling agent's files loaded. Every byte the agent holds is heap the program does not have at a
- * given --max-old-space-size, so the less agent, the closer fit's minimum is to the program's own.
+ * Nothing else: no module hooks, no trampolines, no sampler, no GC, no V8 flag; of the agent's files, only
+ * the context, identity, event stream and stop conditions load. It holds about 0.2 MB of heap (README).
  * Main threads only: a worker thread has a heap of its own and is not what fit sizes.
  * Built-ins only.
  */
