@@ -15,3 +15,5 @@ export { loadConfig, validateConfig, type Budgets, type ImportcostConfig, type I
 export { diff } from './budgets/run-diff.js';
 export { diffReports, type ReportDiff, type PackageChange, type ChangeStatus, type DiffOptions } from './analysis/diff-reports.js';
 export { offenderOf, startupMetrics, type Offender, type StartupMetrics } from './analysis/offender.js';
+export { fit, FIT_DEFAULTS, type FitOptions, type FitResult, type FitEvent } from './fit/run-fit.js';
+export type { FitReport, FitStep, FitTry, FitFailure, FitProfile, FitHolder, FitDeferCandidate } from './fit/format.js';

@@ -14,7 +14,6 @@
  */
 import type { Recording, RecordingHeap, RecordingListen, RecordingModules, StopReason } from '../recording/format.js';
 
-import fs = require('node:fs');
 import path = require('node:path');
 import vm = require('node:vm');
 import perfHooks = require('node:perf_hooks');
@@ -46,19 +45,10 @@ const PRELOAD_FILE = path.join(__dirname, 'preload.cjs');
  */
 function main(loadedBefore?: number): void {
   const configText = process.env.IMPORTCOST_AGENT;
-  const config = configText === undefined ? null : readConfig(configText);
+  const config = configText === undefined ? null : context.readConfig(configText);
   if (config === null) return;
   stripOwnExecArgv();
   start(config, loadedBefore);
-}
-
-function readConfig(text: string): AgentConfig | null {
-  try {
-    const parsed = JSON.parse(text) as AgentConfig;
-    return typeof parsed.dir === 'string' && fs.existsSync(parsed.dir) ? parsed : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -140,6 +140,11 @@ function parseNodeCommand(command: string[]): NodeTarget {
   return { kind: 'node', node: command[0]!, nodeArgs, entry: command[i]!, args: command.slice(i + 1) };
 }
 
+/** What to spawn for a target: the program and its arguments. */
+export function commandLine(target: Target): [file: string, args: string[]] {
+  return target.kind === 'node' ? [target.node, [...target.nodeArgs, target.entry, ...target.args]] : [target.file, target.argv.slice(1)];
+}
+
 /**
  * NODE_OPTIONS with the agent first (so its hooks see the user's own --require and --import modules load
  * too), then whatever the user's environment had. The path is quoted: NODE_OPTIONS splits on spaces.

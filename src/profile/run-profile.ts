@@ -16,7 +16,7 @@ import type { Recording, RecordingHeap, RecordingModules, RecordingProcess, Stop
 import { RECORDING_SCHEMA } from '../recording/format.js';
 import type { Report, ReportProcess, ReportProcessSummary } from '../report/format.js';
 import type { AgentTrack } from './agent-events.js';
-import { entryExists, nodeOptionsWithAgent, parseCommand, type Target } from './command.js';
+import { commandLine, entryExists, nodeOptionsWithAgent, parseCommand, type Target } from './command.js';
 import { DEFAULTS } from './defaults.js';
 import { ensureOutputDir } from './output-dir.js';
 import { supervise, type RunEnd, type Supervised } from './supervise.js';
@@ -129,7 +129,7 @@ function v8ProfilerNextDir(cwd: string): string {
 }
 
 /** Output files' base name: the entry's (server.js -> server), or a command's first words (npm start -> npm-start). */
-function defaultName(target: Target): string {
+export function defaultName(target: Target): string {
   if (target.kind === 'node') return basename(target.entry, extname(target.entry)) || 'profile';
   const words = [basename(target.argv[0]!, extname(target.argv[0]!))];
   const next = target.argv[1];
@@ -174,7 +174,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     timeoutMs,
     codeCacheTag: options.codeCacheTag ?? null,
   };
-  const [file, args] = target.kind === 'node' ? [target.node, [...target.nodeArgs, target.entry, ...target.args]] : [target.file, target.argv.slice(1)];
+  const [file, args] = commandLine(target);
   options.onProgress?.(`profiling ${target.kind === 'node' ? [target.entry, ...target.args].join(' ') : target.argv.join(' ')} (until ${until})`);
   // The agent reaches every Node process of the command through NODE_OPTIONS (npm, shells and the
   // program's own child processes pass it on), and every worker thread through --require.

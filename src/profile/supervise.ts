@@ -12,8 +12,14 @@
  * - or importcost itself got SIGINT or SIGTERM.
  * Then every process of the tree gets SIGTERM (an agent still recording writes what it has), and SIGKILL
  * after the grace period.
+ *
+ * With `onStartup` (importcost fit), the end of start-up does not stop the tree at once: the caller gets
+ * it while the program keeps running (to send it requests), and the tree is stopped when its promise
+ * settles. The watchdog does not apply meanwhile: the caller bounds its own wait. With `startupOver`,
+ * the caller can also tell the end of start-up itself, from the tree's pids (fit's steps that run with
+ * no agent look for a listening socket).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { targetError } from '../errors.js';
@@ -42,7 +48,8 @@ export interface SuperviseOptions {
   args: string[];
   cwd: string;
   env: Record<string, string | undefined>;
-  stdio: 'inherit' | 'ignore';
+  /** The target's output: passed through, dropped, or written to this file descriptor (stdout and stderr both). */
+  stdio: 'inherit' | 'ignore' | { output: number };
   /** The work folder the agents write into. */
   dir: string;
   timeoutMs: number;
@@ -54,8 +61,16 @@ export interface SuperviseOptions {
   onModules?: (track: AgentTrack) => void;
   /** An agent's whole recording is on disk. */
   onDone?: (track: AgentTrack) => void;
-  /** After each read of the streams. */
-  onTick?: (agents: ReadonlyMap<string, AgentTrack>, elapsedMs: number) => void;
+  /** After each read of the streams; `pids()`: the command's processes still running (the root first). */
+  onTick?: (agents: ReadonlyMap<string, AgentTrack>, elapsedMs: number, pids: () => number[]) => void;
+  /** Start-up is over when this says so (as well as by the agents' rule), asked at each tick with the running pids. */
+  startupOver?: (pids: number[]) => boolean;
+  /**
+   * Start-up is over and the program still runs: the tree is stopped (end `startup`) once the returned
+   * promise settles, not before. `ended` aborts when the root exits, or importcost is interrupted,
+   * meanwhile. The caller must settle it within a bound of its own (the watchdog is off while it waits).
+   */
+  onStartup?: (agents: ReadonlyMap<string, AgentTrack>, ended: AbortSignal) => Promise<void>;
 }
 
 export interface Supervised {
@@ -76,12 +91,13 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
     // A process group of its own lets the whole tree be signalled at once, orphans included. Not when
     // stdin is a terminal: a background group that reads it would be stopped (SIGTTIN), and a terminal's
     // Ctrl-C reaches the target's group directly.
-    const detached = options.stdio === 'ignore' || !process.stdin.isTTY;
+    const detached = options.stdio !== 'inherit' || !process.stdin.isTTY;
     const wrap = process.platform === 'linux' && existsSync(SETPRIV);
     const [file, args] = wrap ? [SETPRIV, ['--pdeathsig', 'KILL', '--', options.file, ...options.args]] : [options.file, options.args];
+    const stdio: StdioOptions = typeof options.stdio === 'string' ? options.stdio : ['ignore', options.stdio.output, options.stdio.output];
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: options.stdio, detached });
+      child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio, detached });
     } catch (err) {
       reject(targetError(`cannot start ${options.file}: ${(err as Error).message}`, 'check the command'));
       return;
@@ -102,6 +118,8 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
     let lastTreeWalk = 0;
     let killTimer: NodeJS.Timeout | undefined;
     let finalTimer: NodeJS.Timeout | undefined;
+    /** Set while onStartup's promise is pending: aborted when the root exits or importcost is interrupted. */
+    let held: AbortController | null = null;
 
     const elapsed = (): number => performance.now() - started;
     const processAlive = (track: AgentTrack): boolean => {
@@ -134,14 +152,18 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
         lastTreeWalk = now;
         tree.note();
       }
-      options.onTick?.(events.agents, now - started);
-      if (end !== null) return;
+      options.onTick?.(events.agents, now - started, () => tree.alive());
+      if (end !== null || held !== null) return;
       const program = [...events.agents.values()].filter((t) => t.hello !== null && t.hello.process.launcher === null);
       const stillRecording = program.filter((t) => recording(t, now));
       if (rootExit !== null) {
         if (stillRecording.length === 0) stop('exit');
-      } else if (stillRecording.length === 0 && program.some((t) => STARTUP_OVER.has(t.done!) && processAlive(t))) {
-        stop('startup');
+      } else if (
+        (stillRecording.length === 0 && program.some((t) => STARTUP_OVER.has(t.done!) && processAlive(t))) ||
+        options.startupOver?.(tree.alive()) === true
+      ) {
+        if (options.onStartup) hold(options.onStartup);
+        else stop('startup');
       }
       if (end === null && now - started >= options.timeoutMs + WATCHDOG_GRACE_MS) {
         for (const t of stillRecording) blocked.add(t.key);
@@ -149,10 +171,20 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
       }
     };
 
+    /** Start-up is over: the caller has the running program until its promise settles (either way). */
+    const hold = (onStartup: NonNullable<SuperviseOptions['onStartup']>): void => {
+      held = new AbortController();
+      const release = (): void => stop('startup');
+      Promise.resolve()
+        .then(() => onStartup(events.agents, held!.signal))
+        .then(release, release);
+    };
+
     /** End the run: `first` (SIGTERM) to the tree, SIGKILL after the grace period, then finish. */
     const stop = (how: RunEnd, first: NodeJS.Signals | null = 'SIGTERM'): void => {
       if (end !== null) return;
       end = how;
+      held?.abort();
       if (first !== null) tree.signal(first);
       killTimer = setTimeout(() => {
         tree.signal('SIGKILL');
@@ -224,6 +256,7 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
     });
     child.on('exit', (code, signal) => {
       rootExit = { code, signal };
+      held?.abort();
       tick();
       maybeFinish();
     });

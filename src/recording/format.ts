@@ -103,7 +103,7 @@ export interface EventHello {
   cwd: string;
   /** Epoch ms when the agent started. */
   startedAt: number;
-  /** heapUsed after a forced GC at the agent's start. */
+  /** heapUsed after a forced GC at the agent's start (0 from the watch-only agent, which runs no GC). */
   baselineBytes: number;
   /** V8's heap_size_limit: how near the last reading came to running out. */
   heapLimitBytes: number;
@@ -128,7 +128,7 @@ export type EventRecord =
   | ['l', number, boolean, ListenAddress]
   /** The first part of the recording (RecordingModules) is on disk. */
   | ['modules']
-  /** The whole recording is on disk. */
+  /** The whole recording is on disk (the watch-only agent writes none: it has stopped watching). */
   | ['done', StopReason];
 
 /** Where a server listens: a TCP port and host, or a pipe's path; null where not known. */
