@@ -42,7 +42,7 @@ function openEventStream(ctx: AgentContext, file: string, hello: EventHello): Ev
   /**
    * Whether `fd` is still this stream's file. A program may close descriptors it did not open (a daemon
    * tidying up) and get the same number back for a file of its own: writing then would put the agent's
-   * lines into the program's file. One fstat a flush (about 1 us).
+   * lines into the program's file. One fstat a flush (7 us measured; a flush comes at most every 5 ms).
    */
   const ours = (): boolean => {
     try {

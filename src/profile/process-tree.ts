@@ -23,18 +23,19 @@ function stat(pid: number): { ppid: number; start: string } | null {
   }
 }
 
-/** The pids below `root` (children, their children...), from /proc; empty where there is no /proc. */
-export function descendantsOf(root: number): number[] {
-  let entries: string[];
+/** Every pid in /proc; empty where there is no /proc. */
+function allPids(): number[] {
   try {
-    entries = readdirSync('/proc');
+    return readdirSync('/proc').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
   } catch {
     return [];
   }
+}
+
+/** The pids below `root` (children, their children...), from /proc; empty where there is no /proc. */
+export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+  for (const pid of allPids()) {
     const info = stat(pid);
     if (!info) continue;
     const list = children.get(info.ppid);
@@ -58,17 +59,10 @@ export function descendantsOf(root: number): number[] {
  * forked twice, or called setsid, and was re-parented to init) is still found. Empty where there is no /proc.
  */
 export function pidsWithEnvEntry(entry: string): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const wanted = Buffer.from(`${entry}\0`);
   const out: number[] = [];
-  for (const name of entries) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+  for (const pid of allPids()) {
+    if (pid === process.pid) continue;
     let environ: Buffer;
     try {
       environ = readFileSync(`/proc/${pid}/environ`);
