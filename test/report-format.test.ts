@@ -84,7 +84,7 @@ describe('reading reports', () => {
     ['truncated JSON', good.slice(0, 20), /is not valid JSON \(truncated\?\)/],
     ['not ours', JSON.stringify({ $schema: 'https://www.speedscope.app/file-format-schema.json' }), /is not an importcost report/],
     ['a newer schema', JSON.stringify({ schema: 'importcost-report@3', totals: {}, modules: [] }), /written by a newer importcost \(schema importcost-report@3\)/],
-    ['missing modules', JSON.stringify({ schema: 'importcost-report@2' }), /missing its modules or totals/],
+    ['missing fields', JSON.stringify({ schema: 'importcost-report@2' }), /is not a whole importcost report: importcost is missing \(a string\)/],
   ])('refuses %s with one line and a hint', (_, text, message) => {
     let error: { message: string; hint: string; exitCode: number } | undefined;
     try {
@@ -101,10 +101,24 @@ describe('reading reports', () => {
 
 describe('reading an @1 report', () => {
   it('migrates it to @2: the one process, read at the end of start-up', () => {
-    const v1 = { schema: 'importcost-report@1', command: ['server.js'], totals: { heapBytes: 5, wallMs: 12 }, modules: [] };
+    // As the first importcost wrote it (f70a803): no process, no sampling mode, exactness or unsampled bytes.
+    const v1 = {
+      schema: 'importcost-report@1',
+      importcost: '0.1.0',
+      node: 'v20.20.2',
+      command: ['server.js'],
+      cwd: '/app',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      stop: { reason: 'listening', exitCode: null, error: null, signal: 'SIGTERM' },
+      totals: { heapBytes: 5, attributedBytes: 0, unattributedBytes: 5, baselineBytes: 5, wallMs: 12, modules: 0, packages: 0 },
+      sampling: { sampler: 'inspector', intervalBytes: 32771, samples: 0, sampledBytes: 0 },
+      buckets: [{ name: 'baseline', bytes: 5, description: 'the runtime' }],
+      modules: [],
+    };
     const report = parseReport(JSON.stringify(v1), 'old.json');
     expect(report.schema).toBe('importcost-report@2');
     expect(report.totals).toMatchObject({ heapBytes: 5, heap: 'end-of-startup', heapAtMs: 12 });
+    expect(report.sampling).toMatchObject({ mode: 'deterministic', unsampledBytes: 0, exact: false });
     expect(report.process).toMatchObject({ role: 'main', label: 'main', argv: ['server.js'], threadId: 0 });
   });
 });

@@ -121,11 +121,13 @@ function start(config: AgentConfig, loadedBefore: number | undefined): void {
   const spaces = (): Record<string, number> =>
     Object.fromEntries(v8.getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
   const spacesAtBaseline = spaces();
+  // The folder the program started in: what names are relative to, whatever it chdir()s to later.
+  const cwd = process.cwd();
   const stream = eventStream.openEventStream(ctx, file('.events'), {
     schema: 'importcost-events@1',
     process: self,
     node: process.version,
-    cwd: process.cwd(),
+    cwd,
     startedAt: perfHooks.performance.timeOrigin + t0,
     baselineBytes,
     heapLimitBytes: v8.getHeapStatistics().heap_size_limit,
@@ -270,7 +272,7 @@ function start(config: AgentConfig, loadedBefore: number | undefined): void {
       process: self,
       listen,
       argv: process.argv,
-      cwd: process.cwd(),
+      cwd,
       startedAt: perfHooks.performance.timeOrigin + t0,
       timeOrigin: perfHooks.performance.timeOrigin,
       sampler: config.sampler,

@@ -25,11 +25,34 @@ const TICK_MS = 100;
  */
 function openEventStream(ctx: AgentContext, file: string, hello: EventHello): EventStream {
   let fd = -1;
-  try {
-    fd = fs.openSync(file, 'a');
-  } catch {
-    // No stream: the recording files still reach the CLI.
-  }
+  /** The stream file's identity: the descriptor is checked against it before each write (see write). */
+  let ino = -1;
+  let dev = -1;
+  const open = (): void => {
+    try {
+      fd = fs.openSync(file, 'a');
+      const stat = fs.fstatSync(fd);
+      ino = stat.ino;
+      dev = stat.dev;
+    } catch {
+      // No stream: the recording files still reach the CLI.
+      fd = -1;
+    }
+  };
+  /**
+   * Whether `fd` is still this stream's file. A program may close descriptors it did not open (a daemon
+   * tidying up) and get the same number back for a file of its own: writing then would put the agent's
+   * lines into the program's file. One fstat a flush (7 us measured; a flush comes at most every 5 ms).
+   */
+  const ours = (): boolean => {
+    try {
+      const stat = fs.fstatSync(fd);
+      return stat.ino === ino && stat.dev === dev;
+    } catch {
+      return false;
+    }
+  };
+  open();
   let cjs: CjsLoadTuple[] = [];
   let drainEsm: () => EsmEvent[] = () => [];
   /** Tuples [0, sentOpen) have had their opening sent. */
@@ -38,6 +61,9 @@ function openEventStream(ctx: AgentContext, file: string, hello: EventHello): Ev
   let pendingEnd: number[] = [];
   let lastHeapMs = -Infinity;
   const write = (text: string): void => {
+    if (fd < 0) return;
+    // Not ours any more: left to the program, and the stream reopened (appended to where it ended).
+    if (!ours()) open();
     if (fd < 0) return;
     try {
       fs.writeSync(fd, text);
@@ -87,7 +113,7 @@ function openEventStream(ctx: AgentContext, file: string, hello: EventHello): Ev
     },
     close() {
       clearInterval(timer);
-      if (fd >= 0) fs.closeSync(fd);
+      if (fd >= 0 && ours()) fs.closeSync(fd);
       fd = -1;
     },
   };

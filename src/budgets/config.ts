@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { configError } from '../errors.js';
+import { configError, isImportcostError } from '../errors.js';
 import type { Until } from '../profile/run-profile.js';
 import { parseCount, parsePercent, parseSize, parseTime } from './units.js';
 
@@ -55,18 +55,32 @@ export interface ImportcostConfig {
 
 export const CONFIG_FILES = ['importcost.config.json', 'importcost.config.js', 'importcost.config.mjs'] as const;
 
+/** More runs than this in a config is a typo, not a plan: each is a whole profile of the program (about a second or more). */
+const MAX_RUNS = 100;
 const HINT = 'sizes look like "60 MB", times "800 ms", growth "5%"; see the README section "CI budgets"';
 const METRICS = ['heap', 'loadTime', 'modules', 'packages'] as const;
 type Metric = (typeof METRICS)[number];
 
-const show = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
+/** A value as the message shows it: JSON, on one line, cut at 60 characters (a value may be huge or deeply nested). */
+const show = (value: unknown): string => {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Nested too deeply for JSON.stringify's stack.
+    text = Array.isArray(value) ? 'an array' : 'an object';
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+/** A key from the config, as a field name in a message: as written when it is a plain name, else quoted by show. */
+const key = (name: string): string => (/^[\w$@*./-]{1,60}$/.test(name) ? name : show(name));
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string, source: string): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) {
-      throw configError(`${source}: unknown field ${where}${key}`, `expected one of ${allowed.join(', ')}`);
+  for (const name of Object.keys(obj)) {
+    if (!allowed.includes(name)) {
+      throw configError(`${source}: unknown field ${where}${key(name)}`, `expected one of ${allowed.join(', ')}`);
     }
   }
 }
@@ -156,7 +170,7 @@ export function validateConfig(data: unknown, dir: string, source: string): Impo
   }
   if (data.runs !== undefined) {
     const runs = parseCount(data.runs);
-    if (runs === null || runs < 1) throw configError(`${source}: runs must be a whole number of at least 1, got ${show(data.runs)}`, 'e.g. "runs": 3');
+    if (runs === null || runs < 1 || runs > MAX_RUNS) throw configError(`${source}: runs must be a whole number from 1 to ${MAX_RUNS}, got ${show(data.runs)}`, 'e.g. "runs": 3');
     config.runs = runs;
   }
   if (data.budgets === undefined) return config;
@@ -171,7 +185,7 @@ export function validateConfig(data: unknown, dir: string, source: string): Impo
     if (!isObject(b.packages)) throw configError(`${source}: budgets.packages must map package names to sizes, got ${show(b.packages)}`, 'e.g. { "@aws-sdk/*": "8 MB", "*": "10 MB" }');
     budgets.packages = {};
     for (const [pattern, value] of Object.entries(b.packages)) {
-      budgets.packages[pattern] = size(value, `budgets.packages["${pattern}"]`, source);
+      budgets.packages[pattern] = size(value, `budgets.packages[${show(pattern)}]`, source);
     }
   }
   if (b.forbid !== undefined) {
@@ -216,14 +230,22 @@ async function readConfigFile(path: string): Promise<ImportcostConfig> {
     if (source === 'package.json') return validateConfig(isObject(data) ? data.importcost : undefined, dir, 'package.json#importcost');
     return validateConfig(data, dir, source);
   }
+  const failed = (err: unknown) =>
+    configError(`${source} failed to load: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, 'run it with node to see the whole error');
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (err) {
-    throw configError(`${source} failed to load: ${(err as Error).message.split('\n')[0]}`, 'run it with node to see the whole error');
+    throw failed(err);
   }
   if (mod.default === undefined) throw configError(`${source} has no default export`, 'export the config: export default { entry: ..., budgets: ... } (or module.exports = ...)');
-  return validateConfig(mod.default, dir, source);
+  try {
+    return validateConfig(mod.default, dir, source);
+  } catch (err) {
+    // A module's config is code: a getter of its own may throw while the fields are read.
+    if (isImportcostError(err)) throw err;
+    throw failed(err);
+  }
 }
 
 function parseJson(text: string, source: string): unknown {

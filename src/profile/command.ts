@@ -49,8 +49,9 @@ export function entryExists(file: string): boolean {
 const ENTRY_EXTENSIONS = /\.(c|m)?(j|t)sx?$|\.json$|\.node$/;
 
 /**
- * Whether an existing file is a script for some other interpreter (run as a command) rather than a Node
- * entry: no Node extension, and a `#!` line that does not name node (`.sh` files always are).
+ * Whether an existing file is a program or a script for some other interpreter (run as a command) rather
+ * than a Node entry: no Node extension, and a binary (ELF: `-- /bin/sh -c ...`) or a `#!` line that does
+ * not name node (`.sh` files always are).
  */
 function isScript(file: string): boolean {
   if (!existsSync(file) || !statSync(file).isFile()) return false;
@@ -68,6 +69,7 @@ function isScript(file: string): boolean {
   } catch {
     return false;
   }
+  if (head.startsWith('\x7fELF')) return true;
   const shebang = head.startsWith('#!') ? (head.split('\n')[0] ?? '') : '';
   return shebang !== '' && !/\bnode\b/.test(shebang);
 }

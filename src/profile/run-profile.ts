@@ -230,6 +230,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       timeoutMs,
       graceMs: DEFAULTS.graceMs,
       forwardSignals: options.forwardSignals ?? false,
+      // The settings name this run's own work folder: only its processes carry them.
+      envEntry: `IMPORTCOST_AGENT=${childEnv.IMPORTCOST_AGENT}`,
       onModules: (track) => void agentPaid(track.key),
       onDone: (track) => {
         early.set(

@@ -57,6 +57,8 @@ export interface SuperviseOptions {
   graceMs: number;
   /** Stop the tree on SIGINT/SIGTERM to this process (the CLI does). */
   forwardSignals: boolean;
+  /** `NAME=value` in the environment of every process the command starts (and of no other): found by it when the run ends, in the tree or not. */
+  envEntry?: string;
   /** An agent's first part of the recording is on disk (the report can be started). */
   onModules?: (track: AgentTrack) => void;
   /** An agent's whole recording is on disk. */
@@ -107,7 +109,7 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
       return;
     }
     const rootPid = child.pid;
-    const tree = new ProcessTree(rootPid, detached ? rootPid : null);
+    const tree = new ProcessTree(rootPid, detached ? rootPid : null, options.envEntry ?? null);
     const events = new AgentEvents(options.dir);
     const announced = { modules: new Set<string>(), done: new Set<string>() };
     const vanished = new Set<string>();

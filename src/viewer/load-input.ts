@@ -10,6 +10,7 @@ import { reportFormatError } from '../errors.js';
 import { exportSpeedscope, type SpeedscopeFile } from '../exporters/speedscope.js';
 import type { Report } from '../report/format.js';
 import { parseReport, readTextFile } from '../report/read-report.js';
+import { checkDepth, ShapeError } from '../report/validate-report.js';
 
 export interface ViewerInput {
   /** Base name for titles: `server` for server.importcost.json. */
@@ -87,6 +88,12 @@ export function parseViewerInput(text: string, source: string): ViewerInput {
     if (data.profiles.length === 0) {
       throw reportFormatError(`${source} is a speedscope file with no profiles`, 'profile again: importcost profile <entry>');
     }
+    try {
+      validateSpeedscopeShape(data);
+    } catch (err) {
+      if (!(err instanceof ShapeError)) throw err;
+      throw reportFormatError(`${source} is not a whole speedscope file: ${err.message}`, 'profile again, or pass the <name>.importcost.json written beside it');
+    }
     return { title: baseTitle(source), source, report: null, packages: null, speedscope: data };
   }
   const report = parseReport(text, source);
@@ -99,4 +106,58 @@ export function parseViewerInput(text: string, source: string): ViewerInput {
 
 function baseTitle(file: string): string {
   return basename(file).replace(/\.(importcost|speedscope)\.json$|\.json$/, '');
+}
+
+/**
+ * What the page and speedscope read of a speedscope file: named frames, and profiles whose samples,
+ * weights and events point at frames that exist, with finite numbers (a broken file would otherwise
+ * fail in the browser, with nothing said on the command line).
+ */
+function validateSpeedscopeShape(file: SpeedscopeFile): void {
+  checkDepth(file);
+  const fail = (path: string, expected: string, got: unknown): never => {
+    throw new ShapeError(path, expected, got);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const finite = (v: unknown, path: string): void => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'a finite number', v);
+  };
+  const active = (file as { activeProfileIndex?: unknown }).activeProfileIndex;
+  if (active !== undefined && (typeof active !== 'number' || !Number.isInteger(active) || active < 0 || active >= file.profiles.length)) {
+    fail('activeProfileIndex', `a profile index (0 to ${file.profiles.length - 1})`, active);
+  }
+  const frames = file.shared.frames as unknown[];
+  frames.forEach((frame, i) => {
+    if (!isObject(frame) || typeof frame.name !== 'string') fail(`shared.frames[${i}]`, 'a frame with a name', isObject(frame) ? frame.name : frame);
+  });
+  const frame = (v: unknown, path: string): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= frames.length) fail(path, `a frame index (0 to ${frames.length - 1})`, v);
+  };
+  (file.profiles as unknown[]).forEach((profile, i) => {
+    const at = `profiles[${i}]`;
+    if (!isObject(profile)) return fail(at, 'an object', profile);
+    if (typeof profile.name !== 'string') fail(`${at}.name`, 'a string', profile.name);
+    if (typeof profile.unit !== 'string') fail(`${at}.unit`, 'a string', profile.unit);
+    finite(profile.startValue, `${at}.startValue`);
+    finite(profile.endValue, `${at}.endValue`);
+    if (profile.type === 'sampled') {
+      const { samples, weights } = profile;
+      if (!Array.isArray(samples)) return fail(`${at}.samples`, 'an array', samples);
+      if (!Array.isArray(weights) || weights.length !== samples.length) return fail(`${at}.weights`, `an array of ${samples.length} weights`, weights);
+      samples.forEach((stack: unknown, k) => {
+        if (!Array.isArray(stack)) return fail(`${at}.samples[${k}]`, 'an array of frame indexes', stack);
+        stack.forEach((f: unknown, j) => frame(f, `${at}.samples[${k}][${j}]`));
+      });
+      weights.forEach((w: unknown, k) => finite(w, `${at}.weights[${k}]`));
+    } else if (profile.type === 'evented') {
+      if (!Array.isArray(profile.events)) return fail(`${at}.events`, 'an array', profile.events);
+      profile.events.forEach((event: unknown, k) => {
+        if (!isObject(event) || (event.type !== 'O' && event.type !== 'C')) return fail(`${at}.events[${k}]`, 'an open (O) or close (C) event', event);
+        frame(event.frame, `${at}.events[${k}].frame`);
+        finite(event.at, `${at}.events[${k}].at`);
+      });
+    } else {
+      fail(`${at}.type`, '"sampled" or "evented"', profile.type);
+    }
+  });
 }
