@@ -46,7 +46,8 @@ describe('the tarball', () => {
       'README.md',
       'package.json',
       'bin/importcost.js',
-      'schema/importcost-report.schema.json',
+      // Every contract's JSON Schema (the report's, fit.json's, defer.json's).
+      ...readdirSync(join(ROOT, 'schema')).map((name) => `schema/${name}`),
       ...readdirSync(join(ROOT, 'viewer'), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => `viewer/${e.name}`),
       ...sources('src').flatMap((src) => [built(src), declaration(src)]),
     ].sort();

@@ -13,8 +13,8 @@ import { execFile } from 'node:child_process';
 
 /**
  * Each builtin's retained bytes in a fresh process (after `preload`), loaded in this order. As an ES module
- * where the program's entry is one: Node's ESM loader has then loaded builtins of its own (stream,
- * string_decoder...) before the program's first line, as it has in the program.
+ * where the program's entry is one: Node's ESM loader has then loaded builtins of its own before the
+ * program's first line, as it has in the program.
  */
 const PROBE = `
 const require = process.mainModule?.require ?? (await import('node:module')).createRequire(process.cwd() + '/');
@@ -36,8 +36,10 @@ const PROBE_TIMEOUT_MS = 10_000;
 function probe(node: string, esm: boolean, preload: string[], names: string[]): Promise<Record<string, number> | null> {
   return new Promise((resolve) => {
     // --no-flush-bytecode, as the ground truth: else a GC between two loads flushes the bytecode of an
-    // earlier one (Node 20, perf_hooks read 53 kB or 272 kB in fresh processes).
-    const args = ['--expose-gc', '--no-flush-bytecode', `--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([preload, names])];
+    // earlier one (Node 20, perf_hooks read 53 kB or 272 kB in fresh processes). Single-threaded and
+    // without Sparkplug, the readings repeat (Node 26: every run the same; with them, node:dns read 29 or
+    // 446 kB), as the difference of two processes needs.
+    const args = ['--expose-gc', '--no-flush-bytecode', '--single-threaded', '--no-sparkplug', `--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([preload, names])];
     execFile(node, args, { timeout: PROBE_TIMEOUT_MS, env: {} }, (err, stdout) => {
       if (err) return resolve(null);
       try {
@@ -59,12 +61,20 @@ export async function agentPaidBuiltins(node: string, esm: boolean, names: strin
   if (names.length === 0 || agentBuiltins.length === 0) return {};
   const [plain, underAgent] = await Promise.all([probe(node, esm, [], names), probe(node, esm, agentBuiltins, names)]);
   if (!plain || !underAgent) return {};
+  // A GC can move bytes from one reading to the next (Node 20: timers/promises -197 kB and process +196
+  // kB, every run), so what each builtin gets is how far it raises the running total's highest point so
+  // far: a dip and the rise after it cancel out, and the total is the highest point.
   const paid: Record<string, number> = {};
+  let total = 0;
+  let highest = 0;
   for (const name of names) {
-    const bytes = (plain[name] ?? 0) - (underAgent[name] ?? 0);
-    // Under 16 kB is the two processes' noise (a GC's timing: node:diagnostics_channel read 3 to 28 kB
-    // in three fresh Node 20 processes), not the agent's.
-    if (bytes >= 16_384) paid[name] = bytes;
+    total += (plain[name] ?? 0) - (underAgent[name] ?? 0);
+    const bytes = total - highest;
+    // Under 16 kB is the two processes' noise, not the agent's.
+    if (bytes >= 16_384) {
+      paid[name] = bytes;
+      highest = total;
+    }
   }
   return paid;
 }
