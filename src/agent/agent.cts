@@ -30,6 +30,7 @@ import eventStream = require('./event-stream.cjs');
 import identity = require('./identity.cjs');
 import trampolines = require('./trampolines.cjs');
 import evaluation = require('./evaluation-mark.cjs');
+import deferHooks_ = require('./defer-hooks.cjs');
 
 /**
  * The url of the agent's frames. The analysis takes every file beside it (this folder) as the agent's:
@@ -158,6 +159,9 @@ function start(config: AgentConfig): void {
     if (t >= stream.nextFlushMs) stream.flush();
   });
   stream.attach(cjs, esm.drain);
+  // `importcost defer` only: stand-ins for the named packages (installed after the hooks above, so that a
+  // stand-in's real load goes through them and is recorded).
+  const deferHooks = config.defer ? deferHooks_.installDeferHooks(ctx, config.defer, file('.defer-record.json')) : null;
   // V8 flags are set only now, after Node 20's hooks thread has started: a worker started after a flag
   // changes boots about 22 ms slower (V8's flag hash no longer matches its cached code), and the program
   // waits for that thread. Measured on Node 20, register() from a preload, 5 runs each: 23.7-33.1 ms
@@ -243,6 +247,8 @@ function start(config: AgentConfig): void {
     } catch (err) {
       error ??= `importcost: could not read the heap profile: ${String(err)}`;
     }
+    // After the heap was read, so that what it keeps is not counted.
+    deferHooks?.atStop();
     cjsHooks.trampolines.fns.length = 0;
     esm.trampolines.fns.length = 0;
     const profile = raw === null ? null : sampler_.flatten(raw.head, raw.samples, raw.lineBase);

@@ -4,7 +4,7 @@
  * results are returned, failures are thrown as ImportcostError.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { noNodeError, targetError, usageError } from '../errors.js';
 import type { PreparedReport } from '../analysis/build-report.js';
 import type { ProcessFacts, ProcessPlace } from '../analysis/process-roles.js';
-import type { Recording, RecordingHeap, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
-import { RECORDING_SCHEMA } from '../recording/format.js';
+import type { DeferRecord, Recording, RecordingHeap, RecordingListen, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
+import { DEFER_RECORD_SCHEMA, RECORDING_SCHEMA } from '../recording/format.js';
+import type { DeferSettings } from '../agent/types.cjs';
 import type { Report, ReportProcess, ReportProcessSummary } from '../report/format.js';
 import type { AgentTrack } from './agent-events.js';
 import { entryExists, nodeOptionsWithAgent, parseCommand, type Target } from './command.js';
@@ -80,6 +81,14 @@ export interface ProfileOptions {
   onProgress?: (message: string) => void;
   /** Called after each read of the agents' streams: processes seen, modules loaded so far, ms since the start. */
   onTick?: (state: { processes: number; modules: number; elapsedMs: number }) => void;
+  /** `importcost defer`: packages to make lazy or to probe in this run (src/agent/defer-hooks.cts). */
+  defer?: DeferSettings;
+  /**
+   * Once start-up is over for the whole program, before importcost stops it: the program runs on until the
+   * promise settles (`importcost defer` sends its request here). `listen` is the first listen() any of its
+   * processes made, or null.
+   */
+  afterStartup?: (state: { listen: RecordingListen | null }) => Promise<unknown>;
 }
 
 /** One process or thread's report, as written. */
@@ -102,6 +111,8 @@ export interface ProfileResult {
    * did, 128 + the signal when importcost itself was interrupted.
    */
   exitCode: number;
+  /** With `defer`: what each process's agent recorded (its key: `<pid>` or `<pid>.<threadId>`). */
+  deferRecords: { key: string; record: DeferRecord }[];
 }
 
 /** importcost's exit code when its watchdog had to stop a target that did not finish within --timeout. */
@@ -162,6 +173,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     idleMs: options.idleMs ?? DEFAULTS.idleMs,
     timeoutMs,
     codeCacheTag: options.codeCacheTag ?? null,
+    ...(options.defer ? { defer: options.defer } : {}),
   };
   const [file, args] = target.kind === 'node' ? [target.node, [...target.nodeArgs, target.entry, ...target.args]] : [target.file, target.argv.slice(1)];
   options.onProgress?.(`profiling ${target.kind === 'node' ? [target.entry, ...target.args].join(' ') : target.argv.join(' ')} (until ${until})`);
@@ -223,6 +235,9 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
             options.onTick!({ processes: agents.size, modules, elapsedMs });
           }
         : undefined,
+      afterStartup: options.afterStartup
+        ? (agents) => options.afterStartup!({ listen: [...agents.values()].find((track) => track.listen !== null)?.listen ?? null })
+        : undefined,
     });
     const loaded = await analysis;
     const built = await buildReports(run, loaded, {
@@ -247,7 +262,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(recording));
     }
     const reports = writeReports(built, loaded, out, name);
-    return { report: reports[0]!.report, files: reports[0]!.files, processes: reports, end: run.end, exitCode };
+    const deferRecords = options.defer ? readDeferRecords(work) : [];
+    return { report: reports[0]!.report, files: reports[0]!.files, processes: reports, end: run.end, exitCode, deferRecords };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -328,6 +344,21 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
   for (const b of built) b.place = places.get(b.key);
   built.sort((x, y) => (x.key === mainKey ? -1 : y.key === mainKey ? 1 : x.track.hello!.startedAt - y.track.hello!.startedAt));
   return built;
+}
+
+/** Every `<key>.defer-record.json` the agents wrote in the work folder (see DeferRecord). */
+function readDeferRecords(work: string): { key: string; record: DeferRecord }[] {
+  const suffix = '.defer-record.json';
+  const records: { key: string; record: DeferRecord }[] = [];
+  for (const name of readdirSync(work).filter((n) => n.endsWith(suffix))) {
+    try {
+      const record = JSON.parse(readFileSync(join(work, name), 'utf8')) as DeferRecord;
+      if (record.schema === DEFER_RECORD_SCHEMA) records.push({ key: name.slice(0, -suffix.length), record });
+    } catch {
+      // Half a record cannot be: it is written whole, then renamed.
+    }
+  }
+  return records;
 }
 
 /** Node's diagnostic report of a fatal error: the event ("...JavaScript heap out of memory"), the heap then, where JS was. */

@@ -5,7 +5,8 @@
  * The run is over when:
  * - start-up is over: every Node process and thread of the program that is still running has finished
  *   recording (each by its own rule: listening, idle, exit, timeout), and at least one has. Launchers
- *   (npm's own process, npx's...) do not count: they only start the program;
+ *   (npm's own process, npx's...) do not count: they only start the program. Where `afterStartup` is
+ *   given, the program runs on until the promise it returns settles (`importcost defer` sends a request);
  * - or the command's root process exited, and nothing of the program is still recording;
  * - or the watchdog: --timeout plus WATCHDOG_GRACE_MS passed (a target that blocks its event loop never
  *   runs its agent's own timer);
@@ -56,6 +57,11 @@ export interface SuperviseOptions {
   onDone?: (track: AgentTrack) => void;
   /** After each read of the streams. */
   onTick?: (agents: ReadonlyMap<string, AgentTrack>, elapsedMs: number) => void;
+  /**
+   * Once start-up is over, before the tree is stopped: the program keeps running until this settles (the
+   * watchdog still applies). If the root exits meanwhile, the run ends as an exit.
+   */
+  afterStartup?: (agents: ReadonlyMap<string, AgentTrack>) => Promise<unknown>;
 }
 
 export interface Supervised {
@@ -100,6 +106,8 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
     let end: RunEnd | null = null;
     let interrupt: NodeJS.Signals | null = null;
     let lastTreeWalk = 0;
+    /** afterStartup's promise is running: start-up is over, the tree is not stopped yet. */
+    let holding = false;
     let killTimer: NodeJS.Timeout | undefined;
     let finalTimer: NodeJS.Timeout | undefined;
 
@@ -140,8 +148,16 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
       const stillRecording = program.filter((t) => recording(t, now));
       if (rootExit !== null) {
         if (stillRecording.length === 0) stop('exit');
-      } else if (stillRecording.length === 0 && program.some((t) => STARTUP_OVER.has(t.done!) && processAlive(t))) {
-        stop('startup');
+      } else if (!holding && stillRecording.length === 0 && program.some((t) => STARTUP_OVER.has(t.done!) && processAlive(t))) {
+        if (options.afterStartup) {
+          holding = true;
+          options
+            .afterStartup(events.agents)
+            .catch(() => {})
+            .finally(() => stop('startup'));
+        } else {
+          stop('startup');
+        }
       }
       if (end === null && now - started >= options.timeoutMs + WATCHDOG_GRACE_MS) {
         for (const t of stillRecording) blocked.add(t.key);
