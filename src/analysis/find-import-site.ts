@@ -39,3 +39,19 @@ function lineColumn(source: string, offset: number): { line: number; column: num
   }
   return { line, column: offset - lineStart + 1 };
 }
+
+/**
+ * Every import or require of a package in `source` (`pkg` or a subpath `pkg/...`), in file order: the
+ * specifier as written and where its opening quote stands (1-based). Not `import()`: that one is lazy
+ * already.
+ */
+export function findPackageImportSites(source: string, pkg: string): { specifier: string; line: number; column: number }[] {
+  const escaped = pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const pattern = new RegExp(`(?:\\bfrom|\\bimport|\\brequire\\s*\\()\\s*((['"\`])(${escaped}(?:/[^'"\`\\n]*)?)\\2)`, 'g');
+  const sites: { specifier: string; line: number; column: number }[] = [];
+  for (const m of source.matchAll(pattern)) {
+    const quoteAt = m.index + m[0].length - m[1]!.length;
+    sites.push({ specifier: m[3]!, ...lineColumn(source, quoteAt) });
+  }
+  return sites;
+}

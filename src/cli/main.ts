@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   diff: async () => (await import('./commands/diff.js')).registerDiff,
   view: async () => (await import('./commands/view.js')).registerView,
   export: async () => (await import('./commands/export.js')).registerExport,
+  defer: async () => (await import('./commands/defer.js')).registerDefer,
 };
 
 async function buildProgram(io: Io, setExit: (code: number) => void): Promise<Command> {
