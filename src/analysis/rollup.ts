@@ -163,3 +163,20 @@ export function deferCandidates(report: Report, packages: PackageRow[] = summari
     .sort((a, b) => b.saves - a.saves || a.row.id.localeCompare(b.row.id));
 }
 
+/**
+ * Whether start-up called into a package the program imports (report.startupUse, V8's best-effort
+ * coverage): `used` with the exports that ran, `not-used` when none of its exported functions did, or
+ * null where it is not known (no coverage: Node 20, older reports; or no exported function to look at).
+ */
+export function startupUseOf(report: Report, row: PackageRow): { state: 'used' | 'not-used'; called: string[] } | null {
+  if (!report.startupUse) return null;
+  let api = 0;
+  const called: string[] = [];
+  for (const use of report.startupUse) {
+    if (packageId(report.modules[use.module]!) !== row.id) continue;
+    api += use.apiFunctions;
+    called.push(...use.called);
+  }
+  if (called.length > 0) return { state: 'used', called: [...new Set(called)] };
+  return api > 0 ? { state: 'not-used', called } : null;
+}

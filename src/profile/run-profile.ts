@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { noNodeError, targetError, usageError } from '../errors.js';
 import type { PreparedReport } from '../analysis/build-report.js';
 import type { ProcessFacts, ProcessPlace } from '../analysis/process-roles.js';
-import type { DeferRecord, Recording, RecordingHeap, RecordingListen, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
+import type { DeferRecord, Recording, RecordingHeap, RecordingListen, StartupUseRecord, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
 import { DEFER_RECORD_SCHEMA, RECORDING_SCHEMA } from '../recording/format.js';
 import type { DeferSettings } from '../agent/types.cjs';
 import type { Report, ReportProcess, ReportProcessSummary } from '../report/format.js';
@@ -246,6 +246,13 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       readHeap: (key) => readJson<RecordingHeap>(paths(key).heap),
       readModules: (key) => readJson<RecordingModules>(paths(key).modules),
       readFatal: (key) => readFatalReport(join(work, `${key}.fatal.json`)),
+      readStartupUse: (key) => {
+        try {
+          return JSON.parse(readFileSync(join(work, `${key}.startup-use.json`), 'utf8')) as StartupUseRecord[];
+        } catch {
+          return null;
+        }
+      },
       command: options.command,
     });
     const exitCode = exitCodeFor(run, built);
@@ -289,6 +296,8 @@ interface BuildContext {
   readModules: (key: string) => RecordingModules;
   /** What Node's fatal-error report says of a process that aborted (see the agent's fatalReport), or null. */
   readFatal: (key: string) => { event: string; heapBytes: number } | null;
+  /** What the agent wrote of start-up's use of the packages the program imports, or null. */
+  readStartupUse: (key: string) => StartupUseRecord[] | null;
   command: string[];
 }
 
@@ -313,6 +322,8 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
         }
       }
       if (report !== null && exit) report = a.withExit(report, exit);
+      const startupUse = context.readStartupUse(track.key);
+      if (report !== null && startupUse !== null) report = a.withStartupUse(report, startupUse);
     }
     if (report === null) {
       // Ended before its recording was whole: made from what it streamed.
@@ -472,6 +483,7 @@ interface Analysis {
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
   withProcess: typeof import('../analysis/build-report.js').withProcess;
+  withStartupUse: typeof import('../analysis/build-report.js').withStartupUse;
   recordingFromEvents: typeof import('../analysis/partial-recording.js').recordingFromEvents;
   placeProcesses: typeof import('../analysis/process-roles.js').placeProcesses;
   pickMain: typeof import('../analysis/process-roles.js').pickMain;
@@ -493,6 +505,7 @@ async function loadAnalysis(): Promise<Analysis> {
     finishReport: report.finishReport,
     withExit: report.withExit,
     withProcess: report.withProcess,
+    withStartupUse: report.withStartupUse,
     recordingFromEvents: partial.recordingFromEvents,
     placeProcesses: roles.placeProcesses,
     pickMain: roles.pickMain,

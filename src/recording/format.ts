@@ -323,3 +323,17 @@ export interface ExportShape {
   keys: Record<string, ShapeType>;
 }
 
+/**
+ * One module a program file imports from node_modules: how many API functions it exports, and those that
+ * ran during start-up (V8's best-effort coverage, read at the stop point after the heap part was written:
+ * src/agent/startup-use.cts). The agent writes a list of them to `<key>.startup-use.json` (Node 22+, not
+ * with sampler `none`).
+ */
+export interface StartupUseRecord {
+  /** Its resolved path. */
+  file: string;
+  /** Exported functions and classes looked at (the export itself when it is one, and its own properties). */
+  api: number;
+  /** The export names of those that ran (`default` for the export itself). */
+  called: string[];
+}
