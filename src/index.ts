@@ -15,3 +15,6 @@ export { loadConfig, validateConfig, type Budgets, type ImportcostConfig, type I
 export { diff } from './budgets/run-diff.js';
 export { diffReports, type ReportDiff, type PackageChange, type ChangeStatus, type DiffOptions } from './analysis/diff-reports.js';
 export { offenderOf, startupMetrics, type Offender, type StartupMetrics } from './analysis/offender.js';
+export { runDefer, type DeferOptions, type DeferRunResult } from './defer/run-defer.js';
+export { parseDeferFile, readDeferFile } from './defer/read-defer.js';
+export type { DeferFile, DeferPackage, DeferSite, FirstUsePhase, RunOutcome, Spread, Suggestion } from './defer/format.js';

@@ -104,7 +104,7 @@ describe('a package used only in a request handler (CommonJS, stand-in)', () => 
 describe('a package constructed at start-up', () => {
   let run: DeferRun;
   beforeAll(async () => {
-    run = await runDefer(['-p', '@aws-sdk/client-s3', fixture('defer', 'startup', 'server.js')], 'server');
+    run = await runDefer(['--runs', '2', '-p', '@aws-sdk/client-s3', fixture('defer', 'startup', 'server.js')], 'server');
   });
 
   it('saves about nothing, with its first use at the line that constructs it', () => {
@@ -200,7 +200,7 @@ describe('bad input', () => {
     expect(lines).toEqual([
       'importcost: unknown package no-such-package-xyz: it is not installed where the program runs (' + ROOT + ')',
       'importcost: fastify is not loaded at start-up: there is nothing to defer',
-      'importcost: body-parser is not imported by your own code (express@5.3.0 brings it in): defer that instead',
+      'importcost: body-parser is not imported by your own code (express@5.3.0 brings it in): no import or require of it in your files; defer what brings it in instead',
     ]);
     expect(run.stderr).toMatch(/\n {2}hint: name a package your own files import at start-up/);
     expect(run.stderr).not.toMatch(/\n\s+at /);

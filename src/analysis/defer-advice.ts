@@ -72,6 +72,8 @@ export function describeUse(use: DeferUse): string {
     case 'call':
       return `${what}()`;
     case 'get':
+      if (key === 'prototype') return `${what}.prototype: a class extended (or its prototype read) there`;
+      if (key === 'Symbol(Symbol.hasInstance)') return `instanceof ${what}`;
       return use.member ? `${use.member}.${key}` : `a read of ${key}`;
     case 'read':
       return `a read of ${key}, a primitive export: no stand-in takes its place`;

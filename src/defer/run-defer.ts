@@ -209,26 +209,36 @@ function atLeast(version: string, [major, minor]: [number, number]): boolean {
 function chooseTargets(report: Report, options: DeferOptions, cwd: string): Target[] {
   const rows = summarizePackages(report);
   const candidates = deferCandidates(report, rows);
-  const target = (candidate: DeferCandidate): Target => ({ report, row: candidate.row, candidate, sites: [], method: 'stand-in', notMeasurable: null });
+  const target = (candidate: DeferCandidate): Target => {
+    const t: Target = { report, row: candidate.row, candidate, sites: [], method: 'stand-in', notMeasurable: null };
+    t.sites = candidate.importers.flatMap((id) => importSitesOf(t, id));
+    return t;
+  };
+  // A package loaded while one of the program's files was loading, by a call into another package (a
+  // factory that requires more), counts as imported by that file in the report's graph; only an import
+  // statement or a require in the file's text can be deferred.
+  const imported = (t: Target): boolean => t.sites.some((s) => s.site !== null && s.statement !== null);
   if (!options.packages || options.packages.length === 0) {
     return candidates
       .filter((c) => c.saves > 0)
-      .slice(0, options.top ?? DEFER_DEFAULTS.top)
-      .map(target);
+      .map(target)
+      .filter(imported)
+      .slice(0, options.top ?? DEFER_DEFAULTS.top);
   }
   const errors: string[] = [];
   const chosen: Target[] = [];
   for (const name of [...new Set(options.packages)]) {
     const candidate = candidates.find((c) => c.row.name === name);
-    if (candidate) {
-      chosen.push(target(candidate));
+    const t = candidate ? target(candidate) : null;
+    if (t && imported(t)) {
+      chosen.push(t);
       continue;
     }
     const row = rows.find((r) => r.name === name);
     if (row) {
       const importer = report.modules[report.modules[row.firstModule]!.parent ?? row.firstModule]!;
-      const by = importer.thirdParty && importer.package ? `${importer.package.name}@${importer.package.version}` : importer.name;
-      errors.push(`${name} is not imported by your own code (${by} brings it in): defer that instead`);
+      const by = importer.thirdParty && importer.package ? ` (${importer.package.name}@${importer.package.version} brings it in)` : '';
+      errors.push(`${name} is not imported by your own code${by}: no import or require of it in your files; defer what brings it in instead`);
     } else if (isInstalled(name, cwd)) {
       errors.push(`${name} is not loaded at start-up: there is nothing to defer`);
     } else {
@@ -249,9 +259,8 @@ function isInstalled(name: string, cwd: string): boolean {
   }
 }
 
-/** Each import of the package in the program's own files, read from its text; then how the imports can be deferred. */
+/** How the imports of the package (t.sites) can be deferred in place. */
 function decideMethod(t: Target, importDefer: boolean): void {
-  t.sites = t.candidate.importers.flatMap((id) => importSitesOf(t, id));
   let method: DeferPackage['method'] = 'stand-in';
   for (const s of t.sites) {
     const form = s.statement?.form ?? null;

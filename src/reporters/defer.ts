@@ -69,7 +69,7 @@ export function formatDeferTable(defer: DeferFile, options: { style: Style; cwd:
         for (const line of s.before.split('\n')) lines.push(`    ${style.red(`- ${line}`)}`);
         for (const line of s.after.split('\n')) lines.push(`    + ${line}`);
       }
-      if (p.suggestions.length === 0) lines.push(`  ${style.dim('no change to suggest: the import is not a form importcost can rewrite')}`);
+      if (p.suggestions.length === 0) lines.push(`  ${style.dim('no change to suggest: importcost writes none for this form of import (a require used where it stands, an import for its side effects)')}`);
     }
   }
   if (options.files.length > 0) lines.push('', `Wrote ${options.files.map((f) => relPath(f, cwd)).join(', ')}`);
