@@ -36,3 +36,9 @@ it('Node 20: not marked (its coverage reports a function called once as not run)
   expect(run.report!.startupUse).toBeUndefined();
   expect(run.stderr).not.toMatch(/not used at start-up|start-up ran/);
 });
+
+it('--no-startup-use leaves it out (Node 22)', async () => {
+  const run = await runCli(['profile', '--no-startup-use', '--node', NODE22, fixture('defer', 'handler', 'server.js')]);
+  expect(run.code, run.stderr).toBe(0);
+  expect(run.report!.startupUse).toBeUndefined();
+});

@@ -271,7 +271,7 @@ function start(config: AgentConfig): void {
     // Which directly imported packages start-up called into (profile's defer candidates): after the heap
     // part, so the CLI builds the report meanwhile (on the bench's 2,187-module app this takes 0.19-0.24 s,
     // 0.08-0.14 s of it V8's coverage). Not in the measured runs of defer (sampler none), which prove it.
-    if (config.sampler !== 'none') {
+    if (config.sampler !== 'none' && config.startupUse !== false) {
       const use = startupUse_.readStartupUse(post, (nodeModule as unknown as { _cache: Record<string, never> })._cache, deferHooks_.isOwnFile);
       if (use !== null) writer.writeAtomically(file('.startup-use.json'), JSON.stringify(use));
     }

@@ -34,6 +34,8 @@ export interface AgentConfig {
   codeCacheTag?: number | null;
   /** `importcost defer` only (defer-hooks.cts); absent under `profile`, which then changes nothing. */
   defer?: DeferSettings;
+  /** Read start-up's use of the packages the program imports at the stop point (startup-use.cts); default true. */
+  startupUse?: boolean;
 }
 
 /**

@@ -81,6 +81,11 @@ export interface ProfileOptions {
   onProgress?: (message: string) => void;
   /** Called after each read of the agents' streams: processes seen, modules loaded so far, ms since the start. */
   onTick?: (state: { processes: number; modules: number; elapsedMs: number }) => void;
+  /**
+   * Mark the defer candidates start-up did not use (V8's best-effort coverage at the stop point, Node 22+;
+   * report.startupUse). Default true; it costs the target time after its heap was read (see README).
+   */
+  startupUse?: boolean;
   /** `importcost defer`: packages to make lazy or to probe in this run (src/agent/defer-hooks.cts). */
   defer?: DeferSettings;
   /**
@@ -173,6 +178,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     idleMs: options.idleMs ?? DEFAULTS.idleMs,
     timeoutMs,
     codeCacheTag: options.codeCacheTag ?? null,
+    startupUse: options.startupUse ?? true,
     ...(options.defer ? { defer: options.defer } : {}),
   };
   const [file, args] = target.kind === 'node' ? [target.node, [...target.nodeArgs, target.entry, ...target.args]] : [target.file, target.argv.slice(1)];
