@@ -101,6 +101,24 @@ function ownSite(): SourceSite | null {
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
+/** The innermost frame of an error's stack in the program's own files (from its text: `at ... (file:line:col)`). */
+function crashSite(err: Error): SourceSite | null {
+  for (const line of String(err.stack ?? '').split('\n').slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    let file = m[1]!;
+    if (file.startsWith('file:')) {
+      try {
+        file = url.fileURLToPath(file);
+      } catch {
+        continue;
+      }
+    }
+    if (isOwnFile(file)) return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return null;
+}
 const isPrimitive = (value: unknown): boolean => value === null || (typeof value !== 'object' && typeof value !== 'function');
 
 /** What a value is to a stand-in (ExportShape). Getters are not called, but for the plain ones of bundlers. */
@@ -244,7 +262,7 @@ function makeStandIn(
 function installDeferHooks(ctx: AgentContext, settings: DeferSettings, recordFile: string): DeferHooks {
   const deferred = new Set(settings.packages);
   const watched = new Set([...settings.watch, ...settings.packages]);
-  const record: DeferRecord = { schema: 'importcost-defer-record@1', uses: [], rewrites: [], shapes: {} };
+  const record: DeferRecord = { schema: 'importcost-defer-record@1', uses: [], rewrites: [], shapes: {}, crash: null };
   const used = new Set<string>();
   const write = (): void => {
     writer.writeAtomically(recordFile, JSON.stringify(record));
@@ -260,6 +278,14 @@ function installDeferHooks(ctx: AgentContext, settings: DeferSettings, recordFil
     return use;
   };
 
+  // A crash after the stop point (the request defer sends) is the answer to whether the program still
+  // works: the recording is written by then, so it goes here. (Before it, the recording has it.)
+  process.on('uncaughtExceptionMonitor', (err) => {
+    if (!ctx.done || record.crash !== null) return;
+    const at = err instanceof Error ? crashSite(err) : null;
+    record.crash = `${errorText(err)}${at ? ` (at ${at.file}:${at.line}:${at.column})` : ''}`;
+    write();
+  });
   const Module = nodeModule as unknown as {
     _load: (this: unknown, request: unknown, parent: unknown, isMain: boolean) => unknown;
     _resolveFilename: (request: string, parent: unknown, isMain: boolean) => string;

@@ -335,12 +335,16 @@ async function measureRun(
     // The main process's record first (its key is its pid), then any other process's.
     const records = [...result.deferRecords].sort((a, b) => Number(b.key === String(report.process.pid)) - Number(a.key === String(report.process.pid)));
     let use: DeferUse | null = null;
-    for (const { record } of records) use ??= pkg === null ? null : (record.uses.find((u) => u.package === pkg) ?? null);
+    let crash: string | null = null;
+    for (const { record } of records) {
+      use ??= pkg === null ? null : (record.uses.find((u) => u.package === pkg) ?? null);
+      crash ??= record.crash;
+    }
     const outcome: RunOutcome = {
       stopReason: report.stop.reason,
       exitCode: result.exitCode,
       ...(report.process.listen && health !== null ? { status: got?.status ?? null } : {}),
-      error: report.stop.error ?? use?.error ?? got?.error ?? null,
+      error: report.stop.error ?? crash ?? use?.error ?? got?.error ?? null,
     };
     return { heapBytes: metrics.heap, loadMs: metrics.loadTime, outcome, use, report };
   } catch (err) {

@@ -274,6 +274,12 @@ export interface DeferRecord {
   rewrites: { file: string; line: number; package: string }[];
   /** Probe runs: the shape of the exports of each module a program file imports from a probed package, by resolved path. */
   shapes: Record<string, ExportShape>;
+  /**
+   * An uncaught exception after the stop point (serving the request defer sends, say), which the
+   * recording, written at the stop point, does not hold: `Name: message`, and where in the program's own
+   * code it was thrown when its stack says. Null when there was none.
+   */
+  crash: string | null;
 }
 
 export const DEFER_RECORD_SCHEMA = 'importcost-defer-record@1';
