@@ -30,8 +30,6 @@ import eventStream = require('./event-stream.cjs');
 import identity = require('./identity.cjs');
 import trampolines = require('./trampolines.cjs');
 import evaluation = require('./evaluation-mark.cjs');
-import deferHooks_ = require('./defer-hooks.cjs');
-import startupUse_ = require('./startup-use.cjs');
 import nodeModule = require('node:module');
 
 /**
@@ -163,7 +161,10 @@ function start(config: AgentConfig): void {
   stream.attach(cjs, esm.drain);
   // `importcost defer` only: stand-ins for the named packages (installed after the hooks above, so that a
   // stand-in's real load goes through them and is recorded).
-  const deferHooks = config.defer ? deferHooks_.installDeferHooks(ctx, config.defer, file('.defer-record.json')) : null;
+  // (Required only then: under `profile` none of it loads.)
+  const deferHooks = config.defer
+    ? (require('./defer-hooks.cjs') as typeof import('./defer-hooks.cjs')).installDeferHooks(ctx, config.defer, file('.defer-record.json'))
+    : null;
   // V8 flags are set only now, after Node 20's hooks thread has started: a worker started after a flag
   // changes boots about 22 ms slower (V8's flag hash no longer matches its cached code), and the program
   // waits for that thread. Measured on Node 20, register() from a preload, 5 runs each: 23.7-33.1 ms
@@ -272,7 +273,8 @@ function start(config: AgentConfig): void {
     // part, so the CLI builds the report meanwhile (on the bench's 2,187-module app this takes 0.19-0.24 s,
     // 0.08-0.14 s of it V8's coverage). Not in the measured runs of defer (sampler none), which prove it.
     if (config.sampler !== 'none' && config.startupUse !== false) {
-      const use = startupUse_.readStartupUse(post, (nodeModule as unknown as { _cache: Record<string, never> })._cache, deferHooks_.isOwnFile);
+      const { readStartupUse } = require('./startup-use.cjs') as typeof import('./startup-use.cjs');
+      const use = readStartupUse(post, (nodeModule as unknown as { _cache: Record<string, never> })._cache);
       if (use !== null) writer.writeAtomically(file('.startup-use.json'), JSON.stringify(use));
     }
     stream.close();

@@ -25,17 +25,19 @@
  */
 import fs = require('node:fs');
 import nodeModule = require('node:module');
-import path = require('node:path');
 import url = require('node:url');
 import v8 = require('node:v8');
 import type { DeferRecord, DeferUse, ExportShape, ShapeType, SourceSite } from '../recording/format.js';
 import type { AgentContext, DeferHooks, DeferSettings } from './types.cjs';
 import writer = require('./recording-writer.cjs');
+import ownCode = require('./own-code.cjs');
+
+const { isOwnFile } = ownCode;
+/** The package a file in node_modules belongs to, else null. */
+const packageOfFile = (file: string): string | null => ownCode.packageOfFile(file)?.name ?? null;
 
 /** Key of the global (a registered symbol, not enumerable) that a deferred ES module's first line calls. */
 const EVALUATED_KEY = 'importcost.defer.evaluated';
-/** The agent's own folder: its frames are never the program's. */
-const AGENT_DIR = __dirname + path.sep;
 /** Frames read from a use's stack to find the program's own. */
 const STACK_FRAMES = 100;
 /** Keys a stand-in never defers: read by language machinery and interop helpers, they load the module. */
@@ -45,27 +47,12 @@ const LOADING_KEYS = new Set<string>([
   'propertyIsEnumerable', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
 ]);
 const NOT_YET = Symbol('not loaded');
-/** An esbuild- or tsup-style export getter (`() => S3Client`): calling it only reads a binding. */
-const PLAIN_GETTER = /^\(\)\s*=>\s*[\w$]+$/;
-
-/** The package a file in node_modules belongs to (`@scope/name` or `name`), else null. */
-function packageOfFile(file: string): string | null {
-  const marker = file.lastIndexOf('/node_modules/');
-  if (marker < 0) return null;
-  const rest = file.slice(marker + '/node_modules/'.length).split('/');
-  return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? null);
-}
 
 /** The package a bare specifier names (`@aws-sdk/client-s3/dist` -> `@aws-sdk/client-s3`), else null. */
 function packageOfRequest(request: string): string | null {
   if (request === '' || request.startsWith('.') || request.startsWith('/') || request.startsWith('#') || request.includes(':')) return null;
   const parts = request.split('/');
   return request.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : parts[0]!;
-}
-
-/** The program's own code: a file outside node_modules that is not importcost's. */
-function isOwnFile(file: string): boolean {
-  return path.isAbsolute(file) && !file.includes('/node_modules/') && !file.startsWith(AGENT_DIR);
 }
 
 /** The innermost frame of the current stack in the program's own files. */
@@ -132,21 +119,8 @@ function shapeOf(exports: unknown): ExportShape {
   const keys: Record<string, ShapeType> = {};
   if (!isPrimitive(exports)) {
     for (const key of Object.getOwnPropertyNames(exports)) {
-      const descriptor = Object.getOwnPropertyDescriptor(exports, key);
-      if (!descriptor) continue;
-      if ('value' in descriptor) {
-        keys[key] = shapeOfValue(descriptor.value);
-      } else {
-        let shape: ShapeType = 'g';
-        if (typeof descriptor.get === 'function' && PLAIN_GETTER.test(Function.prototype.toString.call(descriptor.get))) {
-          try {
-            shape = shapeOfValue(descriptor.get.call(exports));
-          } catch {
-            shape = 'g';
-          }
-        }
-        keys[key] = shape;
-      }
+      const value = ownCode.readExport(exports as object, key);
+      keys[key] = value === ownCode.UNREAD ? 'g' : shapeOfValue(value);
     }
   }
   return { type: shapeOfValue(exports), keys };
@@ -437,21 +411,13 @@ function installImportDefer(
   };
 }
 
-/** The shapes of what the program's own files import from the probed packages (null: all; require.cache's children). */
-function probeShapes(probe: Set<string> | null, cache: Record<string, { filename?: string; children?: { filename?: unknown; exports?: unknown }[] } | undefined>, record: DeferRecord): void {
-  try {
-    for (const filename of Object.keys(cache)) {
-      if (!isOwnFile(filename)) continue;
-      for (const child of cache[filename]?.children ?? []) {
-        const file = child?.filename;
-        if (typeof file !== 'string' || record.shapes[file] !== undefined) continue;
-        const pkg = packageOfFile(file);
-        if (pkg !== null && (probe === null || probe.has(pkg)) && fs.existsSync(file)) record.shapes[file] = shapeOf(child.exports);
-      }
-    }
-  } catch {
-    // A program that replaced require.cache: no shapes, stand-ins guess functions.
+/** The shapes of what the program's own files import from the probed packages (null: all). */
+function probeShapes(probe: Set<string> | null, cache: Parameters<typeof ownCode.importedFromPackages>[0], record: DeferRecord): void {
+  // (Null: a program that replaced require.cache; its stand-ins guess functions.)
+  for (const [file, exports] of ownCode.importedFromPackages(cache) ?? []) {
+    const pkg = packageOfFile(file);
+    if (pkg !== null && (probe === null || probe.has(pkg)) && fs.existsSync(file)) record.shapes[file] = shapeOf(exports);
   }
 }
 
-export = { installDeferHooks, isOwnFile };
+export = { installDeferHooks };

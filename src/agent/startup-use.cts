@@ -13,11 +13,13 @@
 import fs = require('node:fs');
 import url = require('node:url');
 import type { StartupUseRecord } from '../recording/format.js';
+import ownCode = require('./own-code.cjs');
+
+/** The package folder of a file in node_modules, else null. */
+const packageRoot = (file: string): string | null => ownCode.packageOfFile(file)?.root ?? null;
 
 /** API functions looked at per module (a module with thousands of exports is cut there). */
 const MAX_API = 2000;
-/** An esbuild- or tsup-style export getter (`() => S3Client`): calling it only reads a binding. */
-const PLAIN_GETTER = /^\(\)\s*=>\s*[\w$]+$/;
 /** Functions V8 runs when a class is defined, not when it is used. */
 const DEFINITION_TIME = /^<static_(initializer|fields_initializer)>$/;
 
@@ -35,15 +37,6 @@ function coverageIsReliable(): boolean {
   return Number(process.versions.v8.split('.')[0]) >= 12;
 }
 
-/** The package root of a file in node_modules (`/x/node_modules/@a/b`), else null. */
-function packageRoot(file: string): string | null {
-  const marker = file.lastIndexOf('/node_modules/');
-  if (marker < 0) return null;
-  const rest = file.slice(marker + '/node_modules/'.length).split('/');
-  const depth = rest[0]?.startsWith('@') ? 2 : 1;
-  return file.slice(0, marker + '/node_modules/'.length) + rest.slice(0, depth).join('/');
-}
-
 /** The exported functions of a module: [name, function], the export itself first. */
 function apiOf(exports: unknown): [string, Function][] {
   const api: [string, Function][] = [];
@@ -51,16 +44,7 @@ function apiOf(exports: unknown): [string, Function][] {
   if (exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return api;
   for (const key of Object.getOwnPropertyNames(exports)) {
     if (api.length >= MAX_API) break;
-    const descriptor = Object.getOwnPropertyDescriptor(exports, key);
-    let value: unknown;
-    if (descriptor && 'value' in descriptor) value = descriptor.value;
-    else if (typeof descriptor?.get === 'function' && PLAIN_GETTER.test(Function.prototype.toString.call(descriptor.get))) {
-      try {
-        value = descriptor.get.call(exports);
-      } catch {
-        value = undefined;
-      }
-    }
+    const value = ownCode.readExport(exports, key);
     if (typeof value === 'function' && value !== exports && !(key === 'prototype' && typeof exports === 'function')) api.push([key, value]);
   }
   return api;
@@ -70,19 +54,10 @@ function apiOf(exports: unknown): [string, Function][] {
  * For each module a program file imports from node_modules (require.cache's children of the program's
  * own files): its API functions and those of them that ran. `post` is the agent's inspector session.
  */
-function readStartupUse(post: (method: string, params?: object) => any, cache: Record<string, { children?: { filename?: unknown; exports?: unknown }[] } | undefined>, isOwnFile: (file: string) => boolean): StartupUseRecord[] | null {
+function readStartupUse(post: (method: string, params?: object) => any, cache: Parameters<typeof ownCode.importedFromPackages>[0]): StartupUseRecord[] | null {
   if (!coverageIsReliable()) return null;
-  const modules = new Map<string, unknown>();
-  try {
-    for (const filename of Object.keys(cache)) {
-      if (!isOwnFile(filename)) continue;
-      for (const child of cache[filename]?.children ?? []) {
-        if (typeof child?.filename === 'string' && child.filename.includes('/node_modules/')) modules.set(child.filename, child.exports);
-      }
-    }
-  } catch {
-    return null;
-  }
+  const modules = ownCode.importedFromPackages(cache);
+  if (modules === null) return null;
   if (modules.size === 0) return [];
   let scripts: ScriptCoverage[];
   try {
