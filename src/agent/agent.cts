@@ -159,9 +159,8 @@ function start(config: AgentConfig): void {
     if (t >= stream.nextFlushMs) stream.flush();
   });
   stream.attach(cjs, esm.drain);
-  // `importcost defer` only: stand-ins for the named packages (installed after the hooks above, so that a
-  // stand-in's real load goes through them and is recorded).
-  // (Required only then: under `profile` none of it loads.)
+  // `importcost defer` only, and required only then: stand-ins for the named packages (installed after the
+  // hooks above, so that a stand-in's real load goes through them and is recorded).
   const deferHooks = config.defer
     ? (require('./defer-hooks.cjs') as typeof import('./defer-hooks.cjs')).installDeferHooks(ctx, config.defer, file('.defer-record.json'))
     : null;
@@ -270,8 +269,8 @@ function start(config: AgentConfig): void {
     const schema: Recording['schema'] = 'importcost-recording@1';
     if (writer.writeAtomically(file('.heap.json'), JSON.stringify({ schema, ...rest }))) stream.record(['done', reason]);
     // Which directly imported packages start-up called into (profile's defer candidates): after the heap
-    // part, so the CLI builds the report meanwhile (on the bench's 2,187-module app this takes 0.19-0.24 s,
-    // 0.08-0.14 s of it V8's coverage). Not in the measured runs of defer (sampler none), which prove it.
+    // part, so the CLI builds the report meanwhile (on the bench's 2,187-module app this takes 0.14-0.24 s,
+    // about half of it V8's coverage). Not in the measured runs of defer (sampler none), which prove it.
     if (config.sampler !== 'none' && config.startupUse !== false) {
       const { readStartupUse } = require('./startup-use.cjs') as typeof import('./startup-use.cjs');
       const use = readStartupUse(post, (nodeModule as unknown as { _cache: Record<string, never> })._cache);
