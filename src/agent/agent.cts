@@ -250,7 +250,7 @@ function start(config: AgentConfig): void {
       error ??= `importcost: could not read the heap profile: ${String(err)}`;
     }
     // After the heap was read, so that what they keep is not counted.
-    deferHooks?.atStop();
+    deferHooks?.atStop(config.defer?.probe.length ? esm.read() : []);
     cjsHooks.trampolines.fns.length = 0;
     esm.trampolines.fns.length = 0;
     const profile = raw === null ? null : sampler_.flatten(raw.head, raw.samples, raw.lineBase);

@@ -22,6 +22,10 @@
  * set would change V8's flag hash and make it reject Node's built-in code cache. Each module of the
  * package gets a call at the start of its body that records its evaluation: its stack holds the
  * program's frame that read the namespace.
+ * A named or default import (Node 22.15+) gets a module of stand-ins instead: its specifier is rewritten to
+ * `importcost-defer:<names>|<specifier>`, which the resolve hook turns into a module whose exports are the
+ * stand-ins for those names; the real module loads at the first use, with require() (an ES module too,
+ * Node 22.12+). The bindings exist when the importer links, as ESM wants; their values stand in.
  */
 import fs = require('node:fs');
 import nodeModule = require('node:module');
@@ -38,6 +42,10 @@ const packageOfFile = (file: string): string | null => ownCode.packageOfFile(fil
 
 /** Key of the global (a registered symbol, not enumerable) that a deferred ES module's first line calls. */
 const EVALUATED_KEY = 'importcost.defer.evaluated';
+/** Key of the global the modules of stand-ins for named imports call (see installDeferHooks). */
+const MODULE_KEY = 'importcost.defer.module';
+/** The specifier a rewritten named import gets, then the URL of its module of stand-ins: `<scheme><format>|<names>|<url>`. */
+const STAND_IN_SCHEME = 'importcost-defer:';
 /** Frames read from a use's stack to find the program's own. */
 const STACK_FRAMES = 100;
 /** Keys a stand-in never defers: read by language machinery and interop helpers, they load the module. */
@@ -53,6 +61,30 @@ function packageOfRequest(request: string): string | null {
   if (request === '' || request.startsWith('.') || request.startsWith('/') || request.startsWith('#') || request.includes(':')) return null;
   const parts = request.split('/');
   return request.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : parts[0]!;
+}
+
+/** `import defer` parses on Node 26.4+ (under --js-defer-import-eval). */
+function supportsImportDefer(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 26 || (major === 26 && minor >= 4);
+}
+
+/**
+ * The names an import clause takes (`default` for a default import), or null where it is not one the
+ * module of stand-ins can serve: a type-only import, a name in quotes.
+ */
+function importedNames(clause: string): string[] | null {
+  const m = /^\s*([\p{L}\p{N}_$]+)?\s*,?\s*(?:\{([^}]*)\})?\s*$/u.exec(clause);
+  if (!m || m[1] === 'type') return null;
+  const names = m[1] ? ['default'] : [];
+  for (const part of (m[2] ?? '').split(',')) {
+    const entry = part.trim();
+    if (entry === '' || entry.startsWith('type ')) continue;
+    const imported = entry.split(/\s+as\s+/)[0]!;
+    if (!/^[\p{L}\p{N}_$]+$/u.test(imported)) return null;
+    names.push(imported);
+  }
+  return names.length > 0 ? names : null;
 }
 
 /** The innermost frame of the current stack in the program's own files. */
@@ -266,51 +298,58 @@ function installDeferHooks(ctx: AgentContext, settings: DeferSettings, recordFil
     _cache: Record<string, { exports?: unknown; filename?: string; children?: { filename?: unknown; exports?: unknown }[] } | undefined>;
     prototype: { load: (this: unknown, filename: string) => unknown };
   };
-  if (watched.size > 0) {
-    // The load the agent's CommonJS hooks (installed before) wrap: a stand-in's real load is recorded as a
-    // load of its importer's, at the time it happens. A watched package not deferred in this run (the
-    // runs as it is) takes the same path up to the stand-in, and then loads.
-    const innerLoad = Module._load;
-    const standIns = new Map<string, unknown>();
-    const standInFor = (pkg: string, filename: string, request: string, parent: unknown): unknown => {
-      const shape = settings.shapes[filename];
-      let loaded: unknown = NOT_YET;
-      const load = (trap: string, member: string | null, key: PropertyKey | null): unknown => {
-        if (loaded !== NOT_YET) return loaded;
-        const use = noteUse(pkg, trap, member, key);
-        try {
-          loaded = innerLoad.call(Module, request, parent, false);
-        } catch (err) {
-          if (use) {
-            use.error = errorText(err);
-            write();
-          }
-          throw err;
+  // The load the agent's CommonJS hooks (installed before) wrap: a stand-in's real load is recorded as a
+  // load of its importer's, at the time it happens.
+  const innerLoad = Module._load;
+  /** Stand-ins by resolved file: one a module, whether CommonJS or ESM files import it. */
+  const standIns = new Map<string, unknown>();
+  const standInFor = (pkg: string, filename: string, request: string, parent: unknown): unknown => {
+    let stand = standIns.get(filename);
+    if (stand === undefined) standIns.set(filename, (stand = makeModuleStandIn(pkg, filename, request, parent)));
+    return stand;
+  };
+  const makeModuleStandIn = (pkg: string, filename: string, request: string, parent: unknown): unknown => {
+    const shape = settings.shapes[filename];
+    let loaded: unknown = NOT_YET;
+    const load = (trap: string, member: string | null, key: PropertyKey | null): unknown => {
+      if (loaded !== NOT_YET) return loaded;
+      const use = noteUse(pkg, trap, member, key);
+      try {
+        loaded = innerLoad.call(Module, request, parent, false);
+      } catch (err) {
+        if (use) {
+          use.error = errorText(err);
+          write();
         }
-        return loaded;
-      };
-      // A primitive or an exotic export cannot be stood in for: it loads here, at the require.
-      if (shape && (shape.type === 'p' || shape.type === 'x')) return load('require', null, null);
-      const members = new Map<PropertyKey, unknown>();
-      let module: { proxy: object; real: () => unknown };
-      const memberOf = (key: PropertyKey): unknown => {
-        if (loaded !== NOT_YET || typeof key !== 'string' || LOADING_KEYS.has(key)) return NOT_YET;
-        let kind: ShapeType | undefined = 'f';
-        if (shape) kind = Object.hasOwn(shape.keys, key) ? shape.keys[key] : undefined;
-        // Not an own export (inherited, or missing: undefined), a primitive or an exotic object: the
-        // module loads and the real value is read.
-        if (kind === 'p' || kind === 'x') load(kind === 'p' ? 'read' : 'read-exotic', null, key);
-        if (kind === undefined || kind === 'p' || kind === 'x') return NOT_YET;
-        let stand = members.get(key);
-        if (stand === undefined) {
-          stand = makeStandIn(kind, (trap, property) => (load(trap, key, property) as Record<string, unknown>)[key], null, module).proxy;
-          members.set(key, stand);
-        }
-        return stand;
-      };
-      module = makeStandIn(shape?.type ?? 'f', (trap, key) => load(trap, null, key), memberOf, null);
-      return module.proxy;
+        throw err;
+      }
+      return loaded;
     };
+    // A primitive or an exotic export cannot be stood in for: it loads here, at the require.
+    if (shape && (shape.type === 'p' || shape.type === 'x')) return load('require', null, null);
+    const members = new Map<PropertyKey, unknown>();
+    let module: { proxy: object; real: () => unknown };
+    const memberOf = (key: PropertyKey): unknown => {
+      if (loaded !== NOT_YET || typeof key !== 'string' || LOADING_KEYS.has(key)) return NOT_YET;
+      let kind: ShapeType | undefined = 'f';
+      if (shape) kind = Object.hasOwn(shape.keys, key) ? shape.keys[key] : undefined;
+      // Not an own export (inherited, or missing: undefined), a primitive or an exotic object: the
+      // module loads and the real value is read.
+      if (kind === 'p' || kind === 'x') load(kind === 'p' ? 'read' : 'read-exotic', null, key);
+      if (kind === undefined || kind === 'p' || kind === 'x') return NOT_YET;
+      let stand = members.get(key);
+      if (stand === undefined) {
+        stand = makeStandIn(kind, (trap, property) => (load(trap, key, property) as Record<string, unknown>)[key], null, module).proxy;
+        members.set(key, stand);
+      }
+      return stand;
+    };
+    module = makeStandIn(shape?.type ?? 'f', (trap, key) => load(trap, null, key), memberOf, null);
+    return module.proxy;
+  };
+  if (watched.size > 0) {
+    // A watched package not deferred in this run (the runs as it is) takes the same path up to the
+    // stand-in, and then loads.
     Module._load = function importcostDeferLoad(this: unknown, request: unknown, parent: unknown, isMain: boolean): unknown {
       const pkg = typeof request === 'string' && !isMain ? packageOfRequest(request) : null;
       const parentFile = (parent as { filename?: unknown } | null)?.filename;
@@ -324,26 +363,40 @@ function installDeferHooks(ctx: AgentContext, settings: DeferSettings, recordFil
         return innerLoad.apply(this, arguments as never);
       }
       if (!deferred.has(pkg)) return innerLoad.apply(this, arguments as never);
-      if (!standIns.has(filename)) standIns.set(filename, standInFor(pkg, filename, request as string, parent));
-      return standIns.get(filename);
+      return standInFor(pkg, filename, request as string, parent);
     };
   }
 
   const registerHooks = (nodeModule as unknown as { registerHooks?: Function }).registerHooks;
   if (settings.importDefer && typeof registerHooks === 'function') {
-    installImportDefer(registerHooks, deferred, record, noteUse, Module.prototype);
+    // What a rewritten named import gets: a stand-in for the module (CommonJS: its module.exports is the
+    // default export; ESM: its namespace), and for each name, the stand-in's export. It loads with
+    // require(), an ES module too (Node 22.12+), from its resolved file.
+    Object.defineProperty(globalThis, Symbol.for(MODULE_KEY), {
+      value: (moduleUrl: string, format: string) => {
+        const file = url.fileURLToPath(moduleUrl);
+        const module = standInFor(packageOfFile(file) ?? file, file, file, null) as Record<string, unknown>;
+        return (name: string): unknown => (name === 'default' && format !== 'module' ? module : module[name]);
+      },
+      configurable: true,
+    });
+    installEsmDefer(registerHooks, deferred, record, noteUse, Module.prototype);
   }
 
   return {
-    atStop() {
-      if (settings.probe.length > 0) probeShapes(settings.probe.includes('*') ? null : new Set(settings.probe), Module._cache, record);
+    atStop(esmEdges) {
+      if (settings.probe.length > 0) {
+        const probe = settings.probe.includes('*') ? null : new Set(settings.probe);
+        probeShapes(probe, Module._cache, record);
+        probeEsmShapes(probe, esmEdges, (file) => Module._cache[file]?.exports ?? NOT_YET, (file) => innerLoad.call(Module, file, null, false), record);
+      }
       write();
     },
   };
 }
 
 /** The ESM half (see the file's comment). */
-function installImportDefer(
+function installEsmDefer(
   registerHooks: Function,
   deferred: Set<string>,
   record: DeferRecord,
@@ -364,34 +417,62 @@ function installImportDefer(
     configurable: true,
   });
   const namespaceImport = /\bimport\s*\*\s*as\s+([\p{L}\p{N}_$]+)\s+from\s*(['"])([^'"\n]+)\2/gu;
+  // `import x from`, `import { a, b as c } from`, `import x, { a } from` (not `import type`).
+  const namedImport = /\bimport\s+((?:[\p{L}\p{N}_$]+\s*,?\s*)?(?:\{[^}]*\})?)\s*from\s*(['"])([^'"\n]+)\2/gu;
+  const importDefer = supportsImportDefer();
   const textOf = (source: unknown): string | null =>
     typeof source === 'string' ? source : ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? new TextDecoder().decode(source as ArrayBuffer) : null;
   registerHooks({
     resolve(specifier: string, context: unknown, nextResolve: Function) {
       unsetFlag();
-      return nextResolve(specifier, context);
+      if (!specifier.startsWith(STAND_IN_SCHEME)) return nextResolve(specifier, context);
+      const rest = specifier.slice(STAND_IN_SCHEME.length);
+      const bar = rest.indexOf('|');
+      const real = nextResolve(rest.slice(bar + 1), context) as { url: string; format?: string | null };
+      if (!real.url.startsWith('file:')) return real;
+      return { url: `${STAND_IN_SCHEME}${real.format ?? 'commonjs'}|${rest.slice(0, bar)}|${real.url}`, format: 'module', shortCircuit: true };
     },
     load(loadUrl: string, context: unknown, nextLoad: Function) {
       unsetFlag();
+      if (loadUrl.startsWith(STAND_IN_SCHEME)) {
+        const [format = 'commonjs', names = '', real = ''] = loadUrl.slice(STAND_IN_SCHEME.length).split('|');
+        const list = names.split(',').filter(Boolean);
+        const source =
+          `const s = globalThis[Symbol.for(${JSON.stringify(MODULE_KEY)})](${JSON.stringify(real)}, ${JSON.stringify(format)});\n` +
+          list.map((name, i) => `const s${i} = s(${JSON.stringify(name)});\n`).join('') +
+          `export { ${list.map((name, i) => `s${i} as ${name}`).join(', ')} };\n`;
+        return { format: 'module', source, shortCircuit: true };
+      }
       const result = nextLoad(loadUrl, context) as { format?: string; source?: unknown };
       if (!loadUrl.startsWith('file:') || (result.format !== 'module' && result.format !== 'module-typescript')) return result;
       const file = url.fileURLToPath(loadUrl);
       const text = textOf(result.source);
       if (text === null) return result;
       if (isOwnFile(file)) {
-        let changed = false;
-        const source = text.replace(namespaceImport, (whole, name: string, quote: string, specifier: string, offset: number) => {
+        let deferSyntax = false;
+        const lineOf = (offset: number): number => text.slice(0, offset).split('\n').length;
+        let source = text.replace(namespaceImport, (whole, name: string, quote: string, specifier: string, offset: number) => {
           const pkg = packageOfRequest(specifier);
-          if (pkg === null || !deferred.has(pkg)) return whole;
-          changed = true;
+          if (!importDefer || pkg === null || !deferred.has(pkg)) return whole;
+          deferSyntax = true;
           rewritten.add(pkg);
-          record.rewrites.push({ file, line: text.slice(0, offset).split('\n').length, package: pkg });
+          record.rewrites.push({ file, line: lineOf(offset), package: pkg });
           return `import defer * as ${name} from ${quote}${specifier}${quote}`;
         });
-        if (!changed) return result;
-        // Parsed when Node compiles what this returns; unset at the next hook call (its imports' resolves).
-        v8.setFlagsFromString('--js-defer-import-eval');
-        flagSet = true;
+        // Named imports: the specifier becomes one this file's resolve hook turns into a module of stand-ins.
+        source = source.replace(namedImport, (whole, clause: string, quote: string, specifier: string, offset: number) => {
+          const pkg = packageOfRequest(specifier);
+          const names = importedNames(clause);
+          if (pkg === null || !deferred.has(pkg) || names === null) return whole;
+          record.rewrites.push({ file, line: lineOf(offset), package: pkg });
+          return whole.slice(0, whole.length - specifier.length - 1) + `${STAND_IN_SCHEME}${names.join(',')}|${specifier}${quote}`;
+        });
+        if (source === text) return result;
+        if (deferSyntax) {
+          // Parsed when Node compiles what this returns; unset at the next hook call (its imports' resolves).
+          v8.setFlagsFromString('--js-defer-import-eval');
+          flagSet = true;
+        }
         return { ...result, source };
       }
       const pkg = packageOfFile(file);
@@ -417,6 +498,41 @@ function probeShapes(probe: Set<string> | null, cache: Parameters<typeof ownCode
   for (const [file, exports] of ownCode.importedFromPackages(cache) ?? []) {
     const pkg = packageOfFile(file);
     if (pkg !== null && (probe === null || probe.has(pkg)) && fs.existsSync(file)) record.shapes[file] = shapeOf(exports);
+  }
+}
+
+/**
+ * The shapes of what the program's own ES modules import from the probed packages (the agent's ESM
+ * resolve events): a CommonJS module's exports from require.cache, an ES module's namespace through
+ * require() (evaluated already: it is not run again).
+ */
+function probeEsmShapes(
+  probe: Set<string> | null,
+  edges: readonly { t: string; url: string; parentURL?: string | undefined; format?: string | null | undefined }[],
+  cached: (file: string) => unknown,
+  requireFile: (file: string) => unknown,
+  record: DeferRecord,
+): void {
+  for (const edge of edges) {
+    if (edge.t !== 'r' || !edge.url.startsWith('file:') || !edge.parentURL?.startsWith('file:')) continue;
+    let file: string;
+    try {
+      if (!isOwnFile(url.fileURLToPath(edge.parentURL))) continue;
+      file = url.fileURLToPath(edge.url);
+    } catch {
+      continue;
+    }
+    const pkg = packageOfFile(file);
+    if (pkg === null || (probe !== null && !probe.has(pkg)) || record.shapes[file] !== undefined) continue;
+    let value = cached(file);
+    if (value === NOT_YET && edge.format === 'module') {
+      try {
+        value = requireFile(file);
+      } catch {
+        value = NOT_YET;
+      }
+    }
+    if (value !== NOT_YET) record.shapes[file] = shapeOf(value);
   }
 }
 

@@ -56,16 +56,17 @@ export interface DeferSettings {
   /** Export shapes by resolved file, from a probe run: what each stand-in must look like. */
   shapes: Record<string, ExportShape>;
   /**
-   * Install the ESM hooks that rewrite the program's own `import * as ns from 'pkg'` of `packages` to
-   * `import defer` (Node 26.4+, in-thread hooks); with `packages` empty they rewrite nothing.
+   * Install the ESM hooks (in-thread, Node 22.15+) that defer the program's own imports of `packages`:
+   * `import * as ns` becomes `import defer` (Node 26.4+), a named or default import takes a module of
+   * stand-ins; with `packages` empty they rewrite nothing.
    */
   importDefer: boolean;
 }
 
 /** The defer hooks' part in the agent's run. */
 export interface DeferHooks {
-  /** At the stop point, after the heap was read: record the probed shapes, write the record. */
-  atStop(): void;
+  /** At the stop point, after the heap was read: record the probed shapes (`esmEdges`: the ESM hooks' events), write the record. */
+  atStop(esmEdges: readonly EsmEvent[]): void;
 }
 
 /** The agent's shared state in this process; every part reads `done` before it records anything. */

@@ -108,7 +108,7 @@ export function buildDeferPackage(input: AdviceInput): DeferPackage {
     const nm = input.notMeasurable;
     const where = nm ? `${formatDeferSite(nm.site, cwd)} (${nm.statement.trim().split('\n')[0]})` : 'its import';
     const why: Record<NotMeasurable['reason'], string> = {
-      'named-imports': 'imports bindings by name, which ESM binds when it links the module, before any code runs: no stand-in can take their place',
+      'named-imports': 'imports bindings by name, which ESM binds when it links the module: a module of stand-ins can serve them on Node 22.15+ (in-thread module hooks, require() of ES modules), and this program runs on an older one',
       'side-effect-import': 'imports it for its side effects only',
       'no-import-defer': '`import defer` needs Node 26.4+ and this program runs on an older one',
       'not-recognised': 'is not a form importcost can make lazy in place',

@@ -66,6 +66,11 @@ export const DEFER_DEFAULTS = { top: 5, runs: 3, health: '/' };
 const AFTER_ANSWER_MS = 100;
 /** `import defer` runs on Node 26.4+ (under V8's --js-defer-import-eval). */
 const IMPORT_DEFER_NODE: [number, number] = [26, 4];
+/**
+ * A named ESM import gets a module of stand-ins on Node 22.15+: in-thread module hooks (registerHooks,
+ * 22.15) that serve it, and require() of an ES module (22.12) that loads the real one at its first use.
+ */
+const ESM_STAND_IN_NODE: [number, number] = [22, 15];
 
 /** One import of the package in the program's own files. */
 interface ImportSiteInfo {
@@ -84,6 +89,8 @@ interface Target {
   candidate: DeferCandidate;
   sites: ImportSiteInfo[];
   method: DeferPackage['method'];
+  /** Some of its imports are ES module imports deferred in place: the runs need the agent's ESM hooks. */
+  esm: boolean;
   notMeasurable: NotMeasurable | null;
 }
 
@@ -118,7 +125,8 @@ export async function runDefer(options: DeferOptions): Promise<DeferRunResult> {
   const targets = chooseTargets(report, options, cwd);
   const nodeVersion = report.node;
   const importDefer = atLeast(nodeVersion, IMPORT_DEFER_NODE);
-  for (const t of targets) decideMethod(t, importDefer);
+  const esmStandIns = atLeast(nodeVersion, ESM_STAND_IN_NODE);
+  for (const t of targets) decideMethod(t, importDefer, esmStandIns);
 
   const measurable = targets.filter((t) => t.method !== 'not-measurable');
   const asIs: (MeasuredRun & { report: Report })[] = [];
@@ -130,7 +138,7 @@ export async function runDefer(options: DeferOptions): Promise<DeferRunResult> {
   for (const { record } of profiled.deferRecords) {
     for (const [file, shape] of Object.entries(record.shapes)) if (watch.some((name) => file.includes(`/node_modules/${name}/`))) shapes[file] = shape;
   }
-  const settingsFor = (packages: string[]): DeferSettings => ({ packages, watch, probe: [], shapes, importDefer: measurable.some((t) => t.method === 'import-defer') });
+  const settingsFor = (packages: string[]): DeferSettings => ({ packages, watch, probe: [], shapes, importDefer: measurable.some((t) => t.esm) });
   const total = measurable.length === 0 ? 0 : runs * (1 + measurable.length);
   let done = 0;
   const runOnce = async (label: string, settings: DeferSettings | undefined, pkg: string | null) => {
@@ -210,7 +218,7 @@ function chooseTargets(report: Report, options: DeferOptions, cwd: string): Targ
   const rows = summarizePackages(report);
   const candidates = deferCandidates(report, rows);
   const target = (candidate: DeferCandidate): Target => {
-    const t: Target = { report, row: candidate.row, candidate, sites: [], method: 'stand-in', notMeasurable: null };
+    const t: Target = { report, row: candidate.row, candidate, sites: [], method: 'stand-in', esm: false, notMeasurable: null };
     t.sites = candidate.importers.flatMap((id) => importSitesOf(t, id));
     return t;
   };
@@ -260,7 +268,7 @@ function isInstalled(name: string, cwd: string): boolean {
 }
 
 /** How the imports of the package (t.sites) can be deferred in place. */
-function decideMethod(t: Target, importDefer: boolean): void {
+function decideMethod(t: Target, importDefer: boolean, esmStandIns: boolean): void {
   let method: DeferPackage['method'] = 'stand-in';
   for (const s of t.sites) {
     const form = s.statement?.form ?? null;
@@ -268,9 +276,11 @@ function decideMethod(t: Target, importDefer: boolean): void {
     if (form === 'esm-namespace') {
       if (importDefer) method = 'import-defer';
       else reason = 'no-import-defer';
-    } else if (form === 'esm-named') reason = 'named-imports';
-    else if (form === 'esm-bare') reason = 'side-effect-import';
+    } else if (form === 'esm-named') {
+      if (!esmStandIns) reason = 'named-imports';
+    } else if (form === 'esm-bare') reason = 'side-effect-import';
     else if (s.esm && (form === null || form === 'other')) reason = 'not-recognised';
+    if (form === 'esm-namespace' || form === 'esm-named') t.esm = true;
     if (reason !== null && t.notMeasurable === null) {
       t.notMeasurable = { site: s.site ?? { file: s.file, line: 1, column: 1 }, statement: s.statement?.text ?? s.specifier, reason };
     }
