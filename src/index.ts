@@ -17,3 +17,6 @@ export { diffReports, type ReportDiff, type PackageChange, type ChangeStatus, ty
 export { offenderOf, startupMetrics, type Offender, type StartupMetrics } from './analysis/offender.js';
 export { fit, FIT_DEFAULTS, type FitOptions, type FitResult, type FitEvent } from './fit/run-fit.js';
 export type { FitReport, FitStep, FitTry, FitFailure, FitProfile, FitHolder, FitDeferCandidate } from './fit/format.js';
+export { runDefer, type DeferOptions, type DeferRunResult } from './defer/run-defer.js';
+export { parseDeferFile, readDeferFile } from './defer/read-defer.js';
+export type { DeferFile, DeferPackage, DeferSite, FirstUsePhase, RunOutcome, Spread, Suggestion } from './defer/format.js';

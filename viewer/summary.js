@@ -460,9 +460,75 @@
     if (table) table.focus(kind, key);
   }
 
+  // ---- importcost defer: measured against predicted, first use, the change ---------------------------
+  function relFile(file, cwd) {
+    var dir = String(cwd || '').replace(/\/$/, '') + '/';
+    return file.indexOf(dir) === 0 ? file.slice(dir.length) : file;
+  }
+  function renderDefer(defer) {
+    var box = el('section', { class: 'defer', 'aria-label': 'defer' });
+    var a = defer.asIs;
+    box.appendChild(el('h2', null, 'Defer: measured against predicted',
+      el('small', null, a.runs + ' run' + (a.runs === 1 ? '' : 's') + ' each, as it is and with the imports deferred; heap at the stop point after a full GC (measured, not sampled); medians')));
+    if (a.runs > 0) {
+      var answered = a.outcome.status !== undefined ? ', answered ' + (defer.request ? 'GET ' + defer.request.path : 'the request') + ' with ' + (a.outcome.status === null ? 'nothing' : 'HTTP ' + a.outcome.status) : '';
+      box.appendChild(el('p', { class: 'note', 'data-defer': 'as-is' },
+        'As it is: ' + fmtBytes(a.heapBytes.median) + ' heap (' + fmtBytes(a.heapBytes.min) + '..' + fmtBytes(a.heapBytes.max) + '), ' +
+        fmtMs(a.loadMs.median) + ' load; stopped at ' + a.outcome.stopReason + answered + '.'));
+    }
+    if (defer.packages.length === 0) {
+      box.appendChild(el('p', { class: 'note' }, 'Nothing to defer: no package your own files import would leave start-up.'));
+      return box;
+    }
+    var scale = 1;
+    defer.packages.forEach(function (p) {
+      scale = Math.max(scale, p.predicted.bytes, p.measured ? Math.max(p.measured.bytes, p.measured.bytesRange[1]) : 0);
+    });
+    var width = function (bytes) { return ((100 * Math.max(0, bytes)) / scale).toFixed(2) + '%'; };
+    defer.packages.forEach(function (p) {
+      var state = p.stillStarts === null ? 'not measured' : p.stillStarts ? 'still starts' : 'broke';
+      var card = el('article', { class: 'defer-card ' + (p.stillStarts === false ? 'broken' : p.firstUse.phase === 'startup' ? 'startup-use' : ''), 'data-package': p.name });
+      card.appendChild(el('h3', null, p.name + '@' + p.version, el('span', { class: 'badge ' + state.replace(' ', '-') }, state)));
+      var bars = el('div', { class: 'defer-bars' });
+      bars.appendChild(el('span', { class: 'k' }, 'predicted'));
+      bars.appendChild(el('span', { class: 'track' }, el('span', { class: 'fill predicted', style: 'width:' + width(p.predicted.bytes) })));
+      bars.appendChild(el('span', { class: 'num', 'data-value': String(p.predicted.bytes) }, fmtBytes(p.predicted.bytes) + ', ' + fmtMs(p.predicted.ms)));
+      bars.appendChild(el('span', { class: 'k' }, 'measured'));
+      if (p.measured) {
+        var m = p.measured;
+        var track = el('span', { class: 'track' }, el('span', { class: 'fill measured', style: 'width:' + width(m.bytes) }));
+        track.appendChild(el('span', { class: 'whisker', style: 'left:' + width(m.bytesRange[0]) + ';width:calc(' + width(m.bytesRange[1]) + ' - ' + width(m.bytesRange[0]) + ')' }));
+        bars.appendChild(track);
+        bars.appendChild(el('span', { class: 'num', 'data-value': String(m.bytes) },
+          fmtBytes(m.bytes) + ' (' + fmtBytes(m.bytesRange[0]) + '..' + fmtBytes(m.bytesRange[1]) + '), ' + fmtMs(m.ms) + ' in ' + m.runs + ' run' + (m.runs === 1 ? '' : 's')));
+      } else {
+        bars.appendChild(el('span', { class: 'track' }));
+        bars.appendChild(el('span', { class: 'num' }, p.stillStarts === false ? 'did not start' : 'not measurable in place'));
+      }
+      card.appendChild(bars);
+      var u = p.firstUse;
+      var use = u.phase === 'never' ? (p.stillStarts === null ? 'not run deferred' : 'not used in the run')
+        : (u.phase === 'startup' ? 'during start-up' : 'after start-up') + (u.site ? ' at ' + relFile(u.site.file, defer.cwd) + ':' + u.site.line + ':' + u.site.column : '') + (u.how ? ' (' + u.how + ')' : '');
+      card.appendChild(el('p', { class: 'first-use' }, el('b', null, 'First use: '), use));
+      card.appendChild(el('p', { class: 'defer-note' }, p.note));
+      p.suggestions.forEach(function (sg) {
+        var pre = el('pre', { class: 'change' });
+        sg.before.split('\n').forEach(function (line) { pre.appendChild(el('span', { class: 'del' }, '- ' + line + '\n')); });
+        sg.after.split('\n').forEach(function (line) { pre.appendChild(el('span', { class: 'add' }, '+ ' + line + '\n')); });
+        card.appendChild(el('div', { class: 'suggestion' }, el('div', { class: 'where' }, 'Change at ' + relFile(sg.file, defer.cwd) + ':' + sg.line), pre));
+      });
+      box.appendChild(card);
+    });
+    return box;
+  }
+
   // ---- start: every function and constant above is defined by now -----------------------------------
   var root = document.getElementById('summary');
-  if (!report) {
+  if (data.defer) root.appendChild(renderDefer(data.defer));
+  if (!report && data.defer) {
+    root.appendChild(el('p', { class: 'note' }, 'The profile report this defer file names (' + (data.defer.report ? data.defer.report.file : 'none') +
+      ') is not beside it, or is from a later run: view it on its own for the full summary.'));
+  } else if (!report) {
     root.appendChild(el('p', { class: 'warn' },
       data.source + ' is a speedscope file: its flamegraphs are in the tabs above. The summary needs the ' +
       '.importcost.json written beside it (importcost view <name>.importcost.json).'));

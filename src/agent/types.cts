@@ -2,7 +2,7 @@
  * The types the agent's parts share (each part is a CommonJS file whose values go out through
  * `export =`, so its types live here). Types only: this file compiles to nothing the agent runs.
  */
-import type { CjsLoadTuple, EsmEvent, EventRecord, Recording, StopReason, V8SamplingNode, V8SamplingProfile } from '../recording/format.js';
+import type { CjsLoadTuple, EsmEvent, EventRecord, ExportShape, Recording, StopReason, V8SamplingNode, V8SamplingProfile } from '../recording/format.js';
 
 /** What the CLI passes in IMPORTCOST_AGENT (JSON). */
 export interface AgentConfig {
@@ -32,6 +32,41 @@ export interface AgentConfig {
   timeoutMs: number;
   /** v8.cachedDataVersionTag() of the CLI's node, started with no flags: see where the sampling flag is set. */
   codeCacheTag?: number | null;
+  /** `importcost defer` only (defer-hooks.cts); absent under `profile`, which then changes nothing. */
+  defer?: DeferSettings;
+  /** Read start-up's use of the packages the program imports at the stop point (startup-use.cts); default true. */
+  startupUse?: boolean;
+}
+
+/**
+ * What `importcost defer` asks of the agent in one run. The runs as it is get the same settings as the
+ * deferred ones but for `packages` (empty), so that both carry the same agent code and data, and the
+ * difference between their heaps is the program's.
+ */
+export interface DeferSettings {
+  /** Packages whose imports in the program's own files are made lazy in this run. */
+  packages: string[];
+  /** Every package under test: the program's own requires of them go through the same hook in every run. */
+  watch: string[];
+  /**
+   * Packages whose exports' shapes are recorded at the stop point, for the stand-ins of later runs; `*`:
+   * every package the program's own files import.
+   */
+  probe: string[];
+  /** Export shapes by resolved file, from a probe run: what each stand-in must look like. */
+  shapes: Record<string, ExportShape>;
+  /**
+   * Install the ESM hooks (in-thread, Node 22.15+) that defer the program's own imports of `packages`:
+   * `import * as ns` becomes `import defer` (Node 26.4+), a named or default import takes a module of
+   * stand-ins; with `packages` empty they rewrite nothing.
+   */
+  importDefer: boolean;
+}
+
+/** The defer hooks' part in the agent's run. */
+export interface DeferHooks {
+  /** At the stop point, after the heap was read: record the probed shapes (`esmEdges`: the ESM hooks' events), write the record. */
+  atStop(esmEdges: readonly EsmEvent[]): void;
 }
 
 /** The agent's shared state in this process; every part reads `done` before it records anything. */

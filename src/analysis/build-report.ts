@@ -2,7 +2,7 @@
  * recording + file facts -> the report, built once and frozen. Pure: every fact about files (packages,
  * source sizes, import sites) is gathered by the caller (src/profile/file-facts.ts) and passed in.
  */
-import type { Recording, RecordingHeap, RecordingModules } from '../recording/format.js';
+import type { Recording, RecordingHeap, RecordingModules, StartupUseRecord } from '../recording/format.js';
 import {
   REPORT_SCHEMA,
   type ImportSite,
@@ -12,6 +12,7 @@ import {
   type ReportPackage,
   type ReportProcess,
   type ReportProcessSummary,
+  type ReportStartupUse,
 } from '../report/format.js';
 import { attributeHeap, flatProfile, loadAt, shareByWeight, type AttributionIndex } from './attribute-heap.js';
 import { bundleFrameTable, findBundledModules } from './bundles.js';
@@ -444,6 +445,20 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
     ...bundleSizes(raw, facts, indexOfKey),
   };
   return deepFreeze(report);
+}
+
+/**
+ * The report with what start-up called of the packages the program imports (the agent's StartupUseRecord,
+ * read after the heap part: src/agent/startup-use.cts), by module id; files the report does not hold are
+ * left out.
+ */
+export function withStartupUse(report: Report, records: StartupUseRecord[]): Report {
+  const byPath = new Map(report.modules.map((m) => [m.path, m.id]));
+  const startupUse: ReportStartupUse[] = records.flatMap((r) => {
+    const id = byPath.get(r.file);
+    return id === undefined ? [] : [{ module: id, apiFunctions: r.api, called: r.called }];
+  });
+  return deepFreeze({ ...report, startupUse });
 }
 
 /**

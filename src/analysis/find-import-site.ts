@@ -59,3 +59,19 @@ export function listImportSites(source: string): { specifier: string; line: numb
     return { specifier, line: lo + 1, column: offset - starts[lo]! + 1 };
   });
 }
+
+/**
+ * Every import or require of a package in `source` (`pkg` or a subpath `pkg/...`), in file order: the
+ * specifier as written and where its opening quote stands (1-based). Not `import()`: that one is lazy
+ * already.
+ */
+export function findPackageImportSites(source: string, pkg: string): { specifier: string; line: number; column: number }[] {
+  const escaped = pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const pattern = new RegExp(`(?:\\bfrom|\\bimport|\\brequire\\s*\\()\\s*((['"\`])(${escaped}(?:/[^'"\`\\n]*)?)\\2)`, 'g');
+  const sites: { specifier: string; line: number; column: number }[] = [];
+  for (const m of source.matchAll(pattern)) {
+    const quoteAt = m.index + m[0].length - m[1]!.length;
+    sites.push({ specifier: m[3]!, ...lineColumn(source, quoteAt) });
+  }
+  return sites;
+}

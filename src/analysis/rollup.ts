@@ -73,8 +73,8 @@ interface Graph {
   out: number[][];
   roots: number[];
   byPackage: Map<string, number[]>;
-  /** deferralSavings by package id, as computed. */
-  saves: Map<string, number>;
+  /** By package id, as computed: which modules start-up would still reach without it. */
+  reached: Map<string, Uint8Array>;
 }
 const graphs = new WeakMap<Report, Graph | null>();
 
@@ -91,10 +91,24 @@ function graphOf(report: Report): Graph | null {
       if (list) list.push(m.id);
       else byPackage.set(id, [m.id]);
     }
-    graph = { out: modules.map((m) => m.imports!), roots: modules.flatMap((m) => (m.parent === null ? [m.id] : [])), byPackage, saves: new Map() };
+    graph = { out: modules.map((m) => m.imports!), roots: modules.flatMap((m) => (m.parent === null ? [m.id] : [])), byPackage, reached: new Map() };
   }
   graphs.set(report, graph);
   return graph;
+}
+
+/** The sum of `field` over the modules start-up would no longer reach without the package (null: no import graph). */
+function sumUnreached(report: Report, row: PackageRow, field: 'selfBytes' | 'selfMs'): number | null {
+  const graph = graphOf(report);
+  if (graph === null) return null;
+  let reached = graph.reached.get(row.id);
+  if (reached === undefined) {
+    reached = reachableAvoiding(graph.out, graph.roots, new Set(graph.byPackage.get(row.id) ?? []));
+    graph.reached.set(row.id, reached);
+  }
+  let sum = 0;
+  for (const m of report.modules) if (!reached[m.id]) sum += m[field];
+  return sum;
 }
 
 /**
@@ -103,15 +117,12 @@ function graphOf(report: Report): Graph | null {
  * written before the graph was recorded have no `imports`: their answer is the package's totalBytes.
  */
 export function deferralSavings(report: Report, row: PackageRow): number {
-  const graph = graphOf(report);
-  if (graph === null) return row.totalBytes;
-  const known = graph.saves.get(row.id);
-  if (known !== undefined) return known;
-  const reached = reachableAvoiding(graph.out, graph.roots, new Set(graph.byPackage.get(row.id) ?? []));
-  let saved = 0;
-  for (const m of report.modules) if (!reached[m.id]) saved += m.selfBytes;
-  graph.saves.set(row.id, saved);
-  return saved;
+  return sumUnreached(report, row, 'selfBytes') ?? row.totalBytes;
+}
+
+/** The same for load time: the self ms of those modules (ms); the package's totalMs without an import graph. */
+export function deferralSavingsMs(report: Report, row: PackageRow): number {
+  return sumUnreached(report, row, 'selfMs') ?? row.totalMs;
 }
 
 export interface DeferCandidate {
@@ -150,4 +161,22 @@ export function deferCandidates(report: Report, packages: PackageRow[] = summari
       return { row, saves: deferralSavings(report, row), importers: ordered };
     })
     .sort((a, b) => b.saves - a.saves || a.row.id.localeCompare(b.row.id));
+}
+
+/**
+ * Whether start-up called into a package the program imports (report.startupUse, V8's best-effort
+ * coverage): `used` with the exports that ran, `not-used` when none of its exported functions did, or
+ * null where it is not known (no coverage: Node 20, older reports; or no exported function to look at).
+ */
+export function startupUseOf(report: Report, row: PackageRow): { state: 'used' | 'not-used'; called: string[] } | null {
+  if (!report.startupUse) return null;
+  let api = 0;
+  const called: string[] = [];
+  for (const use of report.startupUse) {
+    if (packageId(report.modules[use.module]!) !== row.id) continue;
+    api += use.apiFunctions;
+    called.push(...use.called);
+  }
+  if (called.length > 0) return { state: 'used', called: [...new Set(called)] };
+  return api > 0 ? { state: 'not-used', called } : null;
 }

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   view: async () => (await import('./commands/view.js')).registerView,
   export: async () => (await import('./commands/export.js')).registerExport,
   fit: async () => (await import('./commands/fit.js')).registerFit,
+  defer: async () => (await import('./commands/defer.js')).registerDefer,
 };
 
 async function buildProgram(io: Io, setExit: (code: number) => void): Promise<Command> {

@@ -4,7 +4,7 @@
  * results are returned, failures are thrown as ImportcostError.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { noNodeError, targetError, usageError } from '../errors.js';
 import type { PreparedReport } from '../analysis/build-report.js';
 import type { ProcessFacts, ProcessPlace } from '../analysis/process-roles.js';
-import type { Recording, RecordingHeap, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
-import { RECORDING_SCHEMA } from '../recording/format.js';
+import type { DeferRecord, Recording, RecordingHeap, RecordingListen, StartupUseRecord, RecordingModules, RecordingProcess, StopReason } from '../recording/format.js';
+import { DEFER_RECORD_SCHEMA, RECORDING_SCHEMA } from '../recording/format.js';
+import type { DeferSettings } from '../agent/types.cjs';
 import type { Report, ReportProcess, ReportProcessSummary } from '../report/format.js';
 import type { AgentTrack } from './agent-events.js';
 import { commandLine, entryExists, nodeOptionsWithAgent, parseCommand, type Target } from './command.js';
@@ -81,6 +82,19 @@ export interface ProfileOptions {
   onProgress?: (message: string) => void;
   /** Called after each read of the agents' streams: processes seen, modules loaded so far, ms since the start. */
   onTick?: (state: { processes: number; modules: number; elapsedMs: number }) => void;
+  /**
+   * Mark the defer candidates start-up did not use (V8's best-effort coverage at the stop point, Node 22+;
+   * report.startupUse). Default true; it costs the target time after its heap was read (see README).
+   */
+  startupUse?: boolean;
+  /** `importcost defer`: packages to make lazy or to probe in this run (src/agent/defer-hooks.cts). */
+  defer?: DeferSettings;
+  /**
+   * Once start-up is over for the whole program, before importcost stops it: the program runs on until the
+   * promise settles (`importcost defer` sends its request here). `listen` is the first listen() any of its
+   * processes made, or null.
+   */
+  afterStartup?: (state: { listen: RecordingListen | null }) => Promise<unknown>;
 }
 
 /** One process or thread's report, as written. */
@@ -103,6 +117,8 @@ export interface ProfileResult {
    * did, 128 + the signal when importcost itself was interrupted.
    */
   exitCode: number;
+  /** With `defer`: what each process's agent recorded (its key: `<pid>` or `<pid>.<threadId>`). */
+  deferRecords: { key: string; record: DeferRecord }[];
 }
 
 /** importcost's exit code when its watchdog had to stop a target that did not finish within --timeout. */
@@ -173,6 +189,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     idleMs: options.idleMs ?? DEFAULTS.idleMs,
     timeoutMs,
     codeCacheTag: options.codeCacheTag ?? null,
+    startupUse: options.startupUse ?? true,
+    ...(options.defer ? { defer: options.defer } : {}),
   };
   const [file, args] = commandLine(target);
   options.onProgress?.(`profiling ${target.kind === 'node' ? [target.entry, ...target.args].join(' ') : target.argv.join(' ')} (until ${until})`);
@@ -248,6 +266,9 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
             options.onTick!({ processes: agents.size, modules, elapsedMs });
           }
         : undefined,
+      afterStartup: options.afterStartup
+        ? (agents) => options.afterStartup!({ listen: [...agents.values()].find((track) => track.listen !== null)?.listen ?? null })
+        : undefined,
     });
     const loaded = await analysis;
     const built = await buildReports(run, loaded, {
@@ -257,6 +278,13 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       readHeap: (key) => readJson<RecordingHeap>(paths(key).heap),
       readModules: (key) => readJson<RecordingModules>(paths(key).modules),
       readFatal: (key) => readFatalReport(join(work, `${key}.fatal.json`)),
+      readStartupUse: (key) => {
+        try {
+          return JSON.parse(readFileSync(join(work, `${key}.startup-use.json`), 'utf8')) as StartupUseRecord[];
+        } catch {
+          return null;
+        }
+      },
       command: options.command,
     });
     const exitCode = exitCodeFor(run, built);
@@ -273,7 +301,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       writeFileSync(env.IMPORTCOST_KEEP_RECORDING, JSON.stringify(recording));
     }
     const reports = writeReports(built, loaded, out, name);
-    return { report: reports[0]!.report, files: reports[0]!.files, processes: reports, end: run.end, exitCode };
+    const deferRecords = options.defer ? readDeferRecords(work) : [];
+    return { report: reports[0]!.report, files: reports[0]!.files, processes: reports, end: run.end, exitCode, deferRecords };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -303,6 +332,8 @@ interface BuildContext {
   readModules: (key: string) => RecordingModules;
   /** What Node's fatal-error report says of a process that aborted (see the agent's fatalReport), or null. */
   readFatal: (key: string) => { event: string; heapBytes: number } | null;
+  /** What the agent wrote of start-up's use of the packages the program imports, or null. */
+  readStartupUse: (key: string) => StartupUseRecord[] | null;
   command: string[];
 }
 
@@ -327,6 +358,8 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
         }
       }
       if (report !== null && exit) report = a.withExit(report, exit);
+      const startupUse = context.readStartupUse(track.key);
+      if (report !== null && startupUse !== null) report = a.withStartupUse(report, startupUse);
     }
     if (report === null) {
       // Ended before its recording was whole: made from what it streamed.
@@ -358,6 +391,21 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
   for (const b of built) b.place = places.get(b.key);
   built.sort((x, y) => (x.key === mainKey ? -1 : y.key === mainKey ? 1 : x.track.hello!.startedAt - y.track.hello!.startedAt));
   return built;
+}
+
+/** Every `<key>.defer-record.json` the agents wrote in the work folder (see DeferRecord). */
+function readDeferRecords(work: string): { key: string; record: DeferRecord }[] {
+  const suffix = '.defer-record.json';
+  const records: { key: string; record: DeferRecord }[] = [];
+  for (const name of readdirSync(work).filter((n) => n.endsWith(suffix))) {
+    try {
+      const record = JSON.parse(readFileSync(join(work, name), 'utf8')) as DeferRecord;
+      if (record.schema === DEFER_RECORD_SCHEMA) records.push({ key: name.slice(0, -suffix.length), record });
+    } catch {
+      // Half a record cannot be: it is written whole, then renamed.
+    }
+  }
+  return records;
 }
 
 /** Node's diagnostic report of a fatal error: the event ("...JavaScript heap out of memory"), the heap then, where JS was. */
@@ -495,6 +543,7 @@ interface Analysis {
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
   withProcess: typeof import('../analysis/build-report.js').withProcess;
+  withStartupUse: typeof import('../analysis/build-report.js').withStartupUse;
   recordingFromEvents: typeof import('../analysis/partial-recording.js').recordingFromEvents;
   placeProcesses: typeof import('../analysis/process-roles.js').placeProcesses;
   pickMain: typeof import('../analysis/process-roles.js').pickMain;
@@ -519,6 +568,7 @@ async function loadAnalysis(): Promise<Analysis> {
     finishReport: report.finishReport,
     withExit: report.withExit,
     withProcess: report.withProcess,
+    withStartupUse: report.withStartupUse,
     recordingFromEvents: partial.recordingFromEvents,
     placeProcesses: roles.placeProcesses,
     pickMain: roles.pickMain,

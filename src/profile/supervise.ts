@@ -5,7 +5,8 @@
  * The run is over when:
  * - start-up is over: every Node process and thread of the program that is still running has finished
  *   recording (each by its own rule: listening, idle, exit, timeout), and at least one has. Launchers
- *   (npm's own process, npx's...) do not count: they only start the program;
+ *   (npm's own process, npx's...) do not count: they only start the program. Where `afterStartup` is
+ *   given, the program runs on until the promise it returns settles (`importcost defer` sends a request);
  * - or the command's root process exited, and nothing of the program is still recording;
  * - or the watchdog: --timeout plus WATCHDOG_GRACE_MS passed (a target that blocks its event loop never
  *   runs its agent's own timer);
@@ -73,6 +74,12 @@ export interface SuperviseOptions {
    * meanwhile. The caller must settle it within a bound of its own (the watchdog is off while it waits).
    */
   onStartup?: (agents: ReadonlyMap<string, AgentTrack>, ended: AbortSignal) => Promise<void>;
+  /**
+   * onStartup without the signal (importcost defer: its request to the server): the program keeps running
+   * until this settles; the caller bounds its wait (the watchdog is off meanwhile). If the root exits
+   * meanwhile, the run ends as an exit.
+   */
+  afterStartup?: (agents: ReadonlyMap<string, AgentTrack>) => Promise<unknown>;
 }
 
 export interface Supervised {
@@ -165,6 +172,7 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
         options.startupOver?.(tree.alive()) === true
       ) {
         if (options.onStartup) hold(options.onStartup);
+        else if (options.afterStartup) hold((agents) => options.afterStartup!(agents).then(() => {}));
         else stop('startup');
       }
       if (end === null && now - started >= options.timeoutMs + WATCHDOG_GRACE_MS) {

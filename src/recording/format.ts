@@ -246,6 +246,7 @@ export interface Recording {
      */
     lastReadingAtMs?: number;
   };
+
   /** Timestamp (ms since start) at which the main entry finished evaluating, if seen. */
   entryDoneMs: number | null;
   cjs: CjsLoadTuple[];
@@ -272,4 +273,87 @@ export interface Recording {
   imports?: { cjs: (string | number)[][]; builtins: (string | number)[][] };
   /** Flat from the agent; the tree is what older recordings hold. */
   profile: FlatSamplingProfile | V8SamplingProfile | null;
+}
+
+/**
+ * `importcost defer`: what one process's agent saw of the packages it was told to defer or probe,
+ * written to `<key>.defer-record.json` in the CLI's work folder (whole, then renamed) at each first use
+ * and at the stop point. src/agent/defer-hooks.cts writes it; nothing of it is written under `profile`.
+ */
+export interface DeferRecord {
+  schema: typeof DEFER_RECORD_SCHEMA;
+  /** Each deferred package's first use, in the order they happened. */
+  uses: DeferUse[];
+  /** The program's own `import * as ns from 'pkg'` statements rewritten to `import defer` (Node 26.4+). */
+  rewrites: { file: string; line: number; package: string }[];
+  /** Probe runs: the shape of the exports of each module a program file imports from a probed package, by resolved path. */
+  shapes: Record<string, ExportShape>;
+  /**
+   * An uncaught exception after the stop point (serving the request defer sends, say), which the
+   * recording, written at the stop point, does not hold: `Name: message`, and where in the program's own
+   * code it was thrown when its stack says. Null when there was none.
+   */
+  crash: string | null;
+}
+
+export const DEFER_RECORD_SCHEMA = 'importcost-defer-record@1';
+
+/** Where in the program's own code something happened: absolute path, 1-based line and column. */
+export interface SourceSite {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The first real use of a deferred package: the stand-in (or the evaluation of a deferred ES module) that loaded it. */
+export interface DeferUse {
+  package: string;
+  /** ms after the agent's start. */
+  atMs: number;
+  /** Before the stop point (start-up) or after it (a request the CLI sent, a timer). */
+  phase: 'startup' | 'after-startup';
+  /** The innermost frame of the stack in the program's own files (outside node_modules, Node and importcost); null where none was. */
+  site: SourceSite | null;
+  /**
+   * What the use was: a Proxy trap of the stand-in (`get`, `call`, `construct`, `ownKeys`...); `require`
+   * where the module could not be stood in for (its export is a primitive or an exotic object); `read`
+   * where a primitive export was read off the stand-in (`const { VERSION } = ...`), `read-exotic` an
+   * exotic one;
+   * `evaluate` where a deferred ES module's body ran.
+   */
+  trap: string;
+  /** The export it went through, where a member read at the import (`const { S3Client } = require(...)`) was used later. */
+  member: string | null;
+  /** The property read, tested or written (get, read, has, set...), or null. */
+  key: string | null;
+  /** `Name: message` where loading the module at that use threw. */
+  error: string | null;
+}
+
+/**
+ * What an export is, as far as a stand-in needs to know to look like it: `f` a function or class, `o` a
+ * plain object, `x` an object a Proxy cannot stand in for (an array, a Map, a class instance: methods that
+ * need the real receiver), `p` a primitive, null or undefined, `g` a getter not called (unknown).
+ */
+export type ShapeType = 'f' | 'o' | 'x' | 'p' | 'g';
+
+export interface ExportShape {
+  type: ShapeType;
+  /** Own properties of the export (string keys) and their shapes. */
+  keys: Record<string, ShapeType>;
+}
+
+/**
+ * One module a program file imports from node_modules: how many API functions it exports, and those that
+ * ran during start-up (V8's best-effort coverage, read at the stop point after the heap part was written:
+ * src/agent/startup-use.cts). The agent writes a list of them to `<key>.startup-use.json` (Node 22+, not
+ * with sampler `none`).
+ */
+export interface StartupUseRecord {
+  /** Its resolved path. */
+  file: string;
+  /** Exported functions and classes looked at (the export itself when it is one, and its own properties). */
+  api: number;
+  /** The export names of those that ran (`default` for the export itself). */
+  called: string[];
 }

@@ -294,4 +294,21 @@ export interface Report {
     /** The bundler's own code and what maps to no file. */
     unmappedChars: number;
   }[];
+  /**
+   * Which modules the program's own files import from packages start-up called into: each one's exported
+   * functions and classes, and those that ran, from V8's best-effort coverage read at the stop point,
+   * after the heap (no instrumentation while the program runs). Node 22+ only (Node 20's coverage reports
+   * a function called once as not run); absent elsewhere and in older reports.
+   */
+  startupUse?: ReportStartupUse[];
+}
+
+/** One module the program's own code imports from a package, and what of its API start-up called. */
+export interface ReportStartupUse {
+  /** Id of the module in `modules`. */
+  module: number;
+  /** Exported functions and classes looked at (the export itself when it is one, and its own properties). */
+  apiFunctions: number;
+  /** The export names of those that ran during start-up (`default`: the export itself). */
+  called: string[];
 }

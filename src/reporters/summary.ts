@@ -4,7 +4,7 @@
  * Only reporters print (shared/STYLE.md); this one writes to the stream it is given.
  */
 import type { Report } from '../report/format.js';
-import { chainOf, deferCandidates, deferralSavings, summarizePackages, type DeferCandidate } from '../analysis/rollup.js';
+import { chainOf, deferCandidates, deferralSavings, startupUseOf, summarizePackages, type DeferCandidate } from '../analysis/rollup.js';
 import { alikeGroups } from '../analysis/process-roles.js';
 import { formatBytes, formatMs } from '../analysis/names.js';
 import { formatSite, relPath } from './format-values.js';
@@ -86,6 +86,14 @@ export function formatSummary(
     if (firstModule.parent === c.importers[0]) return `at ${site(firstModule.id)}`;
     return `imported by ${report.modules[c.importers[0]!]!.name}`;
   };
+  // Whether start-up called into it (V8's coverage, Node 22+): `importcost defer` proves it.
+  const startupUse = (c: DeferCandidate): string => {
+    const use = startupUseOf(report, c.row);
+    if (use === null) return '';
+    if (use.state === 'not-used') return `; ${style.bold('not used at start-up')}`;
+    const names = use.called.slice(0, 3).join(', ') + (use.called.length > 3 ? ` and ${use.called.length - 3} more` : '');
+    return `; start-up ran ${names}`;
+  };
   section(
     'Defer candidates: what your own imports would take out of start-up if deferred',
     deferCandidates(report, packages)
@@ -93,7 +101,7 @@ export function formatSummary(
       .filter((c) => c.saves > 0)
       .map((c, i) => [
         `  ${String(i + 1).padStart(2)}. ${style.yellow(c.row.id.padEnd(40))} ${formatBytes(c.saves).padStart(9)} ${pct(c.saves, programBytes).padStart(6)}` +
-          `  ${style.dim(`${whereImported(c)}${c.importers.length > 1 ? `, and ${c.importers.length - 1} more of your files` : ''}`)}`,
+          `  ${style.dim(`${whereImported(c)}${c.importers.length > 1 ? `, and ${c.importers.length - 1} more of your files` : ''}${startupUse(c)}`)}`,
       ]),
   );
   section(

@@ -3,14 +3,17 @@
  * file alone (flamegraph only). Checked before any server starts or file is written, so a foreign,
  * truncated or newer-schema file is one line and exit 2.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { deferralSavings, summarizePackages, type PackageRow } from '../analysis/rollup.js';
-import { reportFormatError } from '../errors.js';
+import type { DeferFile } from '../defer/format.js';
+import { isDeferData, parseDeferFile, readDeferFile } from '../defer/read-defer.js';
+import { isImportcostError, reportFormatError } from '../errors.js';
 import { exportSpeedscope, type SpeedscopeFile } from '../exporters/speedscope.js';
 import type { Report } from '../report/format.js';
-import { parseReport, readTextFile } from '../report/read-report.js';
+import { parseReport, readReport, readTextFile } from '../report/read-report.js';
 import { checkDepth, ShapeError } from '../report/validate-report.js';
+import { IMPORTCOST_VERSION } from '../version.js';
 
 export interface ViewerInput {
   /** Base name for titles: `server` for server.importcost.json. */
@@ -21,7 +24,10 @@ export interface ViewerInput {
   report: Report | null;
   /** summarizePackages(report): the same rows the terminal summary prints, with deferBytes filled in. */
   packages: PackageRow[] | null;
+  /** With no report: no profiles (a defer file alone). */
   speedscope: SpeedscopeFile;
+  /** What `importcost defer` measured: the file given, or the one written beside the report given. */
+  defer: DeferFile | null;
   /**
    * Every process and thread of the run, where the report is a main report that lists more than one
    * (its siblings read from the same folder); the page lets a person pick one. Absent otherwise.
@@ -56,7 +62,7 @@ export function isSpeedscopeFile(data: unknown): data is SpeedscopeFile {
  * `source` names it in messages and on the page (the path as the user gave it).
  */
 export function loadViewerInput(file: string, source = file): ViewerInput {
-  const input = parseViewerInput(readTextFile(file, source), source);
+  const input = withDefer(parseViewerInput(readTextFile(file, source), source), file, source);
   const listed = input.report?.processes ?? [];
   if (listed.length <= 1) return input;
   const self = input.report!.process;
@@ -74,6 +80,41 @@ export function loadViewerInput(file: string, source = file): ViewerInput {
     return { label: p.label, role: p.role, pid: p.pid, threadId: p.threadId, heapBytes: p.heapBytes, modules: p.modules, input: isSelf ? input : other };
   });
   return { ...input, processes };
+}
+
+/**
+ * A defer file and the report of the same run, written side by side: each is shown with the other.
+ * (Matched by the report's createdAt: a later profile under the same name overwrites the report.)
+ */
+function withDefer(input: ViewerInput, file: string, source: string): ViewerInput {
+  if (input.defer !== null && input.report === null && input.defer.report !== null) {
+    const reportFile = join(dirname(file), input.defer.report.file);
+    const report = existsSync(reportFile) ? quietly(() => readReport(reportFile)) : null;
+    if (report !== null && report.createdAt === input.defer.report.createdAt) return { ...withReport(input.title, source, report), defer: input.defer };
+  }
+  if (input.report !== null && input.defer === null) {
+    const deferFile = join(dirname(file), `${basename(file).replace(/\.importcost\.json$|\.json$/, '')}.defer.json`);
+    const defer = existsSync(deferFile) ? quietly(() => readDeferFile(deferFile)) : null;
+    if (defer !== null && defer.report?.file === basename(file) && defer.report.createdAt === input.report.createdAt) return { ...input, defer };
+  }
+  return input;
+}
+
+/** A file beside the one given that cannot be read is simply not shown. */
+function quietly<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch (err) {
+    if (isImportcostError(err)) return null;
+    throw err;
+  }
+}
+
+function withReport(title: string, source: string, report: Report): ViewerInput {
+  // Built from the report rather than read from the sibling .speedscope.json: a sibling can be stale
+  // (an older run under the same name), and building it takes milliseconds.
+  const packages = summarizePackages(report).map((row) => ({ ...row, deferBytes: deferralSavings(report, row) }));
+  return { title, source, report, packages, speedscope: exportSpeedscope(report, title), defer: null };
 }
 
 /** Pure: the checks of loadViewerInput on text already read. */
@@ -94,18 +135,19 @@ export function parseViewerInput(text: string, source: string): ViewerInput {
       if (!(err instanceof ShapeError)) throw err;
       throw reportFormatError(`${source} is not a whole speedscope file: ${err.message}`, 'profile again, or pass the <name>.importcost.json written beside it');
     }
-    return { title: baseTitle(source), source, report: null, packages: null, speedscope: data };
+    return { title: baseTitle(source), source, report: null, packages: null, speedscope: data, defer: null };
   }
-  const report = parseReport(text, source);
-  const title = baseTitle(source);
-  // Built from the report rather than read from the sibling .speedscope.json: a sibling can be stale
-  // (an older run under the same name), and building it takes milliseconds.
-  const packages = summarizePackages(report).map((row) => ({ ...row, deferBytes: deferralSavings(report, row) }));
-  return { title, source, report, packages, speedscope: exportSpeedscope(report, title) };
+  if (data !== undefined && isDeferData(data)) {
+    const defer = parseDeferFile(text, source);
+    const title = baseTitle(source);
+    const none: SpeedscopeFile = { $schema: SPEEDSCOPE_SCHEMA, name: title, exporter: `importcost@${IMPORTCOST_VERSION}`, activeProfileIndex: 0, shared: { frames: [] }, profiles: [] };
+    return { title, source, report: null, packages: null, speedscope: none, defer };
+  }
+  return withReport(baseTitle(source), source, parseReport(text, source));
 }
 
 function baseTitle(file: string): string {
-  return basename(file).replace(/\.(importcost|speedscope)\.json$|\.json$/, '');
+  return basename(file).replace(/\.(importcost|speedscope|defer)\.json$|\.json$/, '');
 }
 
 /**

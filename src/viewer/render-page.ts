@@ -24,6 +24,8 @@ export interface ViewerData {
   source: string;
   report: ViewerInput['report'];
   packages: ViewerInput['packages'];
+  /** What `importcost defer` measured, or null. */
+  defer: ViewerInput['defer'];
   /** Names and units of the speedscope profiles, in file order. */
   profiles: { name: string; unit: string }[];
   speedscope: SpeedscopeSource;
@@ -47,6 +49,7 @@ export function renderViewerPage(input: ViewerInput, mode: 'served' | 'inline'):
     source: view.source,
     report: view.report,
     packages: view.packages,
+    defer: view.defer,
     profiles: view.speedscope.profiles.map((p) => ({ name: p.name, unit: p.unit })),
     speedscope,
   });

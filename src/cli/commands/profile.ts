@@ -23,6 +23,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
     .option('--esm-evaluation', 'also time ESM module bodies (adds a line to each ESM module: about 0.5 kB of heap each)')
     .addOption(new Option('--sampler <name>', 'heap sampler backend').choices(['inspector', 'v8-profiler-next']).default('inspector'))
     .addOption(new Option('--stack-depth <n>', 'frames kept per heap sample, with --sampler v8-profiler-next (fewer: faster)').argParser(parsePositive))
+    .option('--no-startup-use', "do not mark the defer candidates start-up did not use (V8's coverage at the stop point, Node 22+)")
     .option('--node <path>', 'node binary to run the entry with (default: the one running importcost)')
     .addOption(new Option('--top <n>', 'rows per table in the summary').default(10).argParser(parsePositive))
     .option('-q, --quiet', 'print nothing (the files are still written)')
@@ -50,6 +51,7 @@ export function registerProfile(program: Command, io: Io, setExit: (code: number
         esmEvaluation: Boolean(opts.esmEvaluation),
         sampler: opts.sampler,
         stackDepth: opts.stackDepth,
+        startupUse: opts.startupUse !== false,
         node: opts.node,
         forwardSignals: io.forwardSignals ?? false,
         codeCacheTag: io.codeCacheTag,

@@ -14,7 +14,7 @@ export function registerView(program: Command, io: Io, setExit: (code: number) =
   program
     .command('view')
     .description('show a report in the browser: a summary page and the flamegraphs (served on 127.0.0.1)')
-    .argument('<file>', 'the <name>.importcost.json that profile wrote (or its .speedscope.json)')
+    .argument('<file>', 'the <name>.importcost.json that profile wrote (or its .speedscope.json, or the <name>.defer.json of defer)')
     .addOption(new Option('--port <port>', 'port to listen on (default: a free one)').argParser(parsePort))
     .option('--no-open', 'only print the URL; do not open a browser')
     .action(async (file: string, opts: { port?: number; open: boolean }) => {
