@@ -10,9 +10,6 @@ import type { DeferFile, DeferPackage } from '../defer/format.js';
 import type { Style } from './summary.js';
 import { relPath } from './format-values.js';
 
-/** One progress line (plain, not redrawn). */
-export const formatDeferProgress = (message: string): string => `importcost: ${message}\n`;
-
 const range = (lo: number, hi: number, format: (n: number) => string): string => `${format(lo)}..${format(hi)}`;
 
 function firstUseText(p: DeferPackage, cwd: string): string {

@@ -47,6 +47,8 @@ export interface ProgressOptions {
    * do what it would have: the real CLI process only.
    */
   restoreOnSignals?: boolean;
+  /** Where there is no terminal, print nothing for the steps (a command whose own lines already say them). */
+  terminalOnly?: boolean;
 }
 
 /** Redraws while the line is up (ms): the time on it counts tenths of a second. */
@@ -74,6 +76,7 @@ export function createProgress(stream: ProgressStream, env: Record<string, strin
   if (options.quiet) return noop;
   const tty = stream.isTTY === true && env.TERM !== 'dumb' && (stream.rows ?? 0) >= 3;
   if (!tty) {
+    if (options.terminalOnly) return noop;
     return {
       step: (label) => void stream.write(`importcost: ${label}\n`),
       detail() {},

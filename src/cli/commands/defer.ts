@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../profile/defaults.js';
 import { DEFER_DEFAULTS, runDefer } from '../../defer/run-defer.js';
+import { createProgress } from '../../reporters/progress.js';
 import type { Io } from '../io.js';
 import { parseDuration, parsePositive, parseUntil } from '../parse.js';
 
@@ -26,7 +27,7 @@ export function registerDefer(program: Command, io: Io, setExit: (code: number) 
     .action(async (command: string[], opts) => {
       const quiet = Boolean(opts.quiet);
       const reporter = quiet ? null : import('../../reporters/defer.js');
-      const progress = quiet ? undefined : (message: string) => void reporter!.then((r) => io.stderr.write(r.formatDeferProgress(message)));
+      const progress = createProgress(io.stderr, io.env, { quiet, restoreOnSignals: io.forwardSignals });
       const health = String(opts.health);
       const result = await runDefer({
         command,
@@ -45,8 +46,8 @@ export function registerDefer(program: Command, io: Io, setExit: (code: number) 
         node: opts.node,
         forwardSignals: io.forwardSignals ?? false,
         codeCacheTag: io.codeCacheTag,
-        onProgress: progress,
-      });
+        onProgress: (message) => progress.step(message),
+      }).finally(() => progress.done());
       if (reporter) {
         const [{ formatDeferTable }, { pickStyle }] = await Promise.all([reporter, import('../../reporters/summary.js')]);
         io.stderr.write(formatDeferTable(result.defer, { style: pickStyle(io.stderr, io.env), cwd: io.cwd, files: [result.file, result.reportFiles.report] }));

@@ -1,6 +1,7 @@
 /** `importcost fit`: the smallest heap a program starts and serves in; prints each step and the answer. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FIT_DEFAULTS, fit } from '../../fit/run-fit.js';
+import { createProgress } from '../../reporters/progress.js';
 import type { Io } from '../io.js';
 import { parseDuration, parsePositive } from '../parse.js';
 
@@ -33,6 +34,8 @@ export function registerFit(program: Command, io: Io, setExit: (code: number) =>
     .action(async (command: string[], opts) => {
       const quiet = Boolean(opts.quiet);
       const reporter = await import('../../reporters/fit.js');
+      // The steps' own lines are the log; on a terminal the bottom line says which try is running.
+      const progress = createProgress(io.stderr, io.env, { quiet, terminalOnly: true, restoreOnSignals: io.forwardSignals });
       const result = await fit({
         command,
         cwd: io.cwd,
@@ -53,10 +56,11 @@ export function registerFit(program: Command, io: Io, setExit: (code: number) =>
         onEvent: quiet
           ? undefined
           : (event) => {
+              if (event.type === 'try') progress.step(`fit: ${event.mb} MiB, try ${event.attempt} of ${event.tries}`);
               const line = reporter.formatFitEvent(event);
               if (line !== null) io.stderr.write(`${line}\n`);
             },
-      });
+      }).finally(() => progress.done());
       if (result.problem !== null) io.stderr.write(`importcost: ${result.problem}\n`);
       if (result.report && !quiet) {
         const files = [result.file!, ...(result.report.atMinimum ? [result.report.atMinimum.report] : [])];
