@@ -4,7 +4,7 @@
  * server its health requests while it keeps running, then stop the whole tree (supervise.ts) and say
  * whether it passed, and why not. No printing; nothing is left running.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, fstatSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import type { AgentTrack } from '../profile/agent-events.js';
 import { nodeOptionsWithAgent } from '../profile/command.js';
 import { DEFAULTS } from '../profile/defaults.js';
 import { isAlive } from '../profile/process-tree.js';
+import { readTail } from '../profile/read-tail.js';
 import { supervise } from '../profile/supervise.js';
 import type { FitFailure, FitTry } from './format.js';
 import { checkHealth, type HealthResult } from './health-check.js';
@@ -148,7 +149,7 @@ export async function runTry(options: TryOptions): Promise<TryOutcome> {
       },
     });
     const endedAfterMs = Date.now() - started;
-    const log = readTail(outputFile);
+    const log = readTail(outputFile, OUTPUT_TAIL).text;
     const main = programOf(run.agents).find((track) => track.listen !== null) ?? programOf(run.agents)[0] ?? null;
     const listened = seen.address !== null;
     const verdict = judge({
@@ -241,19 +242,6 @@ export function lastErrorOf(log: string): string | null {
   return null;
 }
 
-/** The last OUTPUT_TAIL bytes of a file, as text. */
-function readTail(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, OUTPUT_TAIL);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** A process's peak resident set so far (VmHWM, bytes), or null where /proc does not tell. */
 function peakRss(pid: number): number | null {

@@ -7,10 +7,11 @@
  * (analysis/decoded-map.ts). A map that is missing, unreadable or corrupt, or whose sources are not
  * there, leaves its file as compiled, with a one-line note.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DecodedMap } from '../analysis/decoded-map.js';
+import { readTail } from './read-tail.js';
 import type { RawModule } from '../analysis/list-modules.js';
 
 export interface LoadedMap {
@@ -84,23 +85,14 @@ function locateMap(file: string): { text: string; from: string; mapDir: string }
 
 /** The file's `sourceMappingURL`: read from its end (an inline map can make the last line megabytes long). */
 function mapComment(file: string): string | null {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, TAIL_BYTES);
-    const tail = Buffer.allocUnsafe(length);
-    readSync(fd, tail, 0, length, size - length);
-    const text = tail.toString('utf8');
-    const lastLine = text.slice(text.trimEnd().lastIndexOf('\n') + 1);
-    if (lastLine.length === text.length && size > length) {
-      // The last line is longer than the tail: read the whole file for it.
-      const whole = readFileSync(file, 'utf8');
-      return MAP_COMMENT.exec(whole.slice(whole.trimEnd().lastIndexOf('\n') + 1))?.[1] ?? null;
-    }
-    return MAP_COMMENT.exec(lastLine)?.[1] ?? null;
-  } finally {
-    closeSync(fd);
+  const { text, whole } = readTail(file, TAIL_BYTES);
+  const lastLine = text.slice(text.trimEnd().lastIndexOf('\n') + 1);
+  if (lastLine.length === text.length && !whole) {
+    // The last line is longer than the tail: read the whole file for it.
+    const all = readFileSync(file, 'utf8');
+    return MAP_COMMENT.exec(all.slice(all.trimEnd().lastIndexOf('\n') + 1))?.[1] ?? null;
   }
+  return MAP_COMMENT.exec(lastLine)?.[1] ?? null;
 }
 
 type Consumers = typeof import('source-map').SourceMapConsumer;
