@@ -47,7 +47,9 @@ export interface AttributionIndex {
  * The agent's wrappers around Node's loader: what runs inside them (resolving, creating the Module,
  * reading the source) is the program's own cost, so these frames name no owner; so is the source that
  * --esm-evaluation's mark (evaluationMark) hands back to the loader. Every other agent frame is
- * bookkeeping (load records, trampolines) and forms the `agent` bucket.
+ * bookkeeping (load records, trampolines) and forms the `agent` bucket. (The CommonJS wrappers are
+ * anonymous functions of a script of their own now, `importcost-wrap`, which names nothing; their old
+ * names stay here for recordings made before.)
  */
 const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'resolve', 'load', 'evaluationMark']);
 

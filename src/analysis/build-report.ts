@@ -579,9 +579,18 @@ function postOrder(children: number[][], parentOf: (number | null)[]): number[] 
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+    // Only objects need a visit (a module's fields are mostly numbers and strings), and no array of
+    // values is made for each one: freezing the bench's 2,187-module report took a third of finishReport.
+    if (Array.isArray(value)) {
+      for (const child of value) if (child !== null && typeof child === 'object') deepFreeze(child);
+    } else {
+      for (const key in value) {
+        const child = value[key];
+        if (child !== null && typeof child === 'object') deepFreeze(child);
+      }
+    }
   }
   return value;
 }

@@ -15,17 +15,21 @@
 // against 1.93 MB (perf_hooks, which the .mjs script loaded itself); on Node 26 express read the same,
 // fastify 2.54 against 2.45 MB.
 // With any "esm:" spec, one unrelated small ES package (WARM_UP) is imported first, unmeasured: the ESM
-// loader's first-use costs go to whichever ES import comes first, and deferring that import would not
-// remove them (the next would pay them), so they are no package's cost. Measured on Node 22, 24 and 26:
-// got imported first retains 4.76, 5.07 and 5.35 MB cold, 4.42, 4.70 and 4.98 MB warm (3 runs each,
-// within 1 kB); execa after it moves by 20 kB.
+// loader's first use of its code paths goes to whichever ES import comes first, and deferring that import
+// would not remove it (the next would pay it), so it is no package's cost. The package must import nothing
+// (no builtin, no other package): the first importer of a builtin pays for it and for the Node internals it
+// loads, as with require(). Measured (got imported first, 3 runs each, cold minus warm with leven): 58-67 kB
+// on Node 22 and 24, 25-65 kB on Node 26, and within Node 20's own spread (-212..+61 kB: its JIT moves got
+// by 0.2 MB). With tinyrainbow as the warm-up, which imports node:tty, it was 0.30-0.37 MB: on Node 26 got
+// retains 5.37 MB cold, 5.06 MB after node:tty alone, 5.00 MB after tinyrainbow. leven is a dependency of
+// none of the measured packages.
 // Prints JSON { "<spec>": number, ... }. Used by the tests (test/helpers/run.ts) and by npm run bench.
 'use strict';
 const { createRequire } = require('node:module');
 const { join } = require('node:path');
 
 /** Pinned in both package.json files whose folders this script resolves from (root, test/bench/apps). */
-const WARM_UP = 'tinyrainbow';
+const WARM_UP = 'leven';
 
 /** Measure, and print the JSON; `args` as on the command line. */
 async function run(args) {
