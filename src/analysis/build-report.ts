@@ -54,6 +54,11 @@ export interface BuildOptions {
    * (profile/builtin-costs.ts): charged to that builtin's module (estimated), out of the baseline.
    */
   agentPaid?: Record<string, number>;
+  /**
+   * The ESM loader's first use on the target's Node, in bytes (profile/esm-first-use.ts): the bucket
+   * `esm-first-use`, out of the loader's pools, else out of the first ES module (estimated).
+   */
+  esmFirstUse?: number;
 }
 
 /** The frame-url prefixes of the agent: every file in its folder (its parts, and the ESM hooks beside them). */
@@ -283,7 +288,20 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
     if (m.kind === 'cjs' && importedFromEsm(i)) cjsFromEsm.set(i, facts.sourceBytes[m.key] ?? 1);
   });
   const evenly = new Map([...esmModules.keys()].map((i) => [i, 1]));
-  const loader = heap?.loader ?? { source: 0, builtin: 0, cjs: 0, other: 0 };
+  const loader = { ...(heap?.loader ?? { source: 0, builtin: 0, cjs: 0, other: 0 }) };
+  // The loader's first use (its code paths compiled, its caches started) is no import's cost: deferring
+  // the first would hand it to the next. Its size comes from a probe of the same Node (BuildOptions); its
+  // bytes have no module on their stacks where Node's loader does the work (the pools), else they ran in
+  // the first import's hooks, whose module has them.
+  const firstEsm = raw.findIndex((m) => m.kind === 'esm');
+  let firstUseLeft = firstEsm < 0 ? 0 : Math.max(0, Math.round(options.esmFirstUse ?? 0));
+  let esmFirstUseBytes = 0;
+  for (const pool of ['other', 'source', 'cjs', 'builtin'] as const) {
+    const taken = Math.min(firstUseLeft, Math.round(loader[pool]));
+    loader[pool] -= taken;
+    firstUseLeft -= taken;
+    esmFirstUseBytes += taken;
+  }
   let esmLoaderLeft = 0;
   for (const [pool, weights] of [
     [loader.source, esmModules],
@@ -298,6 +316,12 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
       left -= bytes;
     }
     esmLoaderLeft += left;
+  }
+  if (firstUseLeft > 0) {
+    const taken = Math.min(firstUseLeft, selfBytes[firstEsm]!);
+    selfBytes[firstEsm]! -= taken;
+    estimatedBytes[firstEsm] = Math.max(0, estimatedBytes[firstEsm]! - taken);
+    esmFirstUseBytes += taken;
   }
   // ESM compiles in the loader, outside any measured span: unsampled growth no CJS load explains is
   // shared out by source size too (estimated), in the same proportion.
@@ -380,6 +404,11 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
     { name: 'after-startup', bytes: Math.round(heap?.afterStartupBytes ?? 0), description: 'allocated by program code outside any module load (callbacks, timers)' },
     { name: 'runtime', bytes: Math.round(heap?.runtimeBytes ?? 0), description: 'Node internals with no program frame on the stack' },
     { name: 'esm-loader', bytes: esmLoaderLeft, description: 'ESM loader work with no ESM module to charge it to' },
+    {
+      name: 'esm-first-use',
+      bytes: esmFirstUseBytes,
+      description: `the ESM loader's first use (${options.esmFirstUse ?? 0} bytes on this Node, measured in a fresh process): whichever ES import came first paid it, and deferring that one would hand it to the next`,
+    },
     { name: 'type-stripping', bytes: Math.round(heap?.typeStrippingBytes ?? 0), description: "Node's type stripping of TypeScript files (its stripper, started on the first one)" },
   ];
   const bucketSum = buckets.reduce((sum, b) => sum + b.bytes, 0);

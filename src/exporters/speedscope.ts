@@ -42,7 +42,7 @@ export interface SpeedscopeFile {
 
 /** Buckets shown in the flamegraph: program heap that no module load made. The runtime baseline and the
  * agent's own bookkeeping are left out (nothing in the program to change), as is a negative residual. */
-const SHOWN_BUCKETS = new Set(['after-startup', 'runtime', 'esm-loader', 'type-stripping', 'sampling-residual']);
+const SHOWN_BUCKETS = new Set(['after-startup', 'runtime', 'esm-loader', 'esm-first-use', 'type-stripping', 'sampling-residual']);
 
 export function exportSpeedscope(report: Report, name: string): SpeedscopeFile {
   const frames: SpeedscopeFrame[] = report.modules.map((m) =>

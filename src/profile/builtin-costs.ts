@@ -9,7 +9,7 @@
  * own binary load the builtins the program loaded, in its order, each between full GCs; the second loads
  * the agent's builtins first. What each builtin costs more in the first is what the agent paid for it.
  */
-import { execFile } from 'node:child_process';
+import { runProbe } from './probe.js';
 
 /**
  * Each builtin's retained bytes in a fresh process (after `preload`), loaded in this order. As an ES module
@@ -30,25 +30,9 @@ for (const name of names) {
 }
 process.stdout.write(JSON.stringify(out));
 `;
-/** A probe never holds the run up for long. */
-const PROBE_TIMEOUT_MS = 10_000;
 
 function probe(node: string, esm: boolean, preload: string[], names: string[]): Promise<Record<string, number> | null> {
-  return new Promise((resolve) => {
-    // --no-flush-bytecode, as the ground truth: else a GC between two loads flushes the bytecode of an
-    // earlier one (Node 20, perf_hooks read 53 kB or 272 kB in fresh processes). Single-threaded and
-    // without Sparkplug, the readings repeat (Node 26: every run the same; with them, node:dns read 29 or
-    // 446 kB), as the difference of two processes needs.
-    const args = ['--expose-gc', '--no-flush-bytecode', '--single-threaded', '--no-sparkplug', `--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([preload, names])];
-    execFile(node, args, { timeout: PROBE_TIMEOUT_MS, env: {} }, (err, stdout) => {
-      if (err) return resolve(null);
-      try {
-        resolve(JSON.parse(stdout) as Record<string, number>);
-      } catch {
-        resolve(null);
-      }
-    });
-  });
+  return runProbe(node, [`--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([preload, names])]);
 }
 
 /**

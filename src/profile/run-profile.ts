@@ -216,13 +216,17 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   // (Handled where it is awaited; this only keeps a failed load from counting as unhandled meanwhile.)
   analysis.catch(() => {});
   const prepared = new Map<string, Promise<PreparedReport | null>>();
-  const paid = new Map<string, Promise<Record<string, number>>>();
-  /** What the agent's builtins took from this process's builtins (probed while the agent reads its profile). */
-  const agentPaid = (key: string): Promise<Record<string, number>> => {
+  const paid = new Map<string, Promise<ProbedCosts>>();
+  const firstUse = new Map<string, Promise<number | null>>();
+  /**
+   * What the agent's builtins took from this process's builtins, and the ESM loader's first use on its Node
+   * where it loaded an ES module (probed while the agent reads its profile; the latter once per Node).
+   */
+  const agentPaid = (key: string): Promise<ProbedCosts> => {
     let p = paid.get(key);
     if (!p) {
       p = prepare(key)
-        .then((prep) => (prep ? agentPaidFor(prep, target.kind === 'node' ? target.node : process.execPath) : {}))
+        .then((prep) => (prep ? probeCosts(prep, target.kind === 'node' ? target.node : process.execPath, firstUse) : {}))
         .catch(() => ({}));
       paid.set(key, p);
     }
@@ -255,7 +259,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
         early.set(
           track.key,
           Promise.all([analysis, prepare(track.key), agentPaid(track.key)])
-            .then(([a, p, costs]) => (p ? a.finishReport(p, readJson<RecordingHeap>(paths(track.key).heap), buildOptions(options.command, { agentPaid: costs })) : null))
+            .then(([a, p, costs]) => (p ? a.finishReport(p, readJson<RecordingHeap>(paths(track.key).heap), buildOptions(options.command, costs)) : null))
             .catch(() => null),
         );
       },
@@ -310,7 +314,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
 
 function buildOptions(
   command: string[],
-  extra: { exit?: { exitCode: number | null; signal: string | null }; process?: ReportProcess; agentPaid?: Record<string, number> } = {},
+  extra: { exit?: { exitCode: number | null; signal: string | null }; process?: ReportProcess } & ProbedCosts = {},
 ) {
   return { importcost: IMPORTCOST_VERSION, command, ...extra };
 }
@@ -327,7 +331,7 @@ interface Built {
 interface BuildContext {
   early: Map<string, Promise<Report | null>>;
   prepare: (key: string) => Promise<PreparedReport | null>;
-  agentPaid: (key: string) => Promise<Record<string, number>>;
+  agentPaid: (key: string) => Promise<ProbedCosts>;
   readHeap: (key: string) => RecordingHeap;
   readModules: (key: string) => RecordingModules;
   /** What Node's fatal-error report says of a process that aborted (see the agent's fatalReport), or null. */
@@ -352,7 +356,7 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
         try {
           const prepared = await context.prepare(track.key);
           const heap = context.readHeap(track.key);
-          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command, { agentPaid: await context.agentPaid(track.key) }));
+          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command, await context.agentPaid(track.key)));
         } catch {
           report = null;
         }
@@ -513,8 +517,26 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
   )[signal];
 }
 
+/** What finishReport takes from the probes (BuildOptions). */
+interface ProbedCosts {
+  agentPaid?: Record<string, number>;
+  esmFirstUse?: number;
+}
+
+/** agentPaidFor, and the ESM loader's first use where the process loaded an ES module (esm-first-use.ts). */
+async function probeCosts(prepared: PreparedReport, fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
+  const node = prepared.recording.process?.execPath ?? fallbackNode;
+  let esm: Promise<number | null> = Promise.resolve(null);
+  if (prepared.raw.some((m) => m.kind === 'esm')) {
+    if (!firstUse.has(node)) firstUse.set(node, import('./esm-first-use.js').then((m) => m.esmFirstUse(node)));
+    esm = firstUse.get(node)!;
+  }
+  const [agentPaid, esmFirstUse] = await Promise.all([agentPaidFor(prepared, node), esm]);
+  return { agentPaid, ...(esmFirstUse === null ? {} : { esmFirstUse }) };
+}
+
 /** The builtins a process loaded, in its order, that the agent's own builtins paid for in part (builtin-costs.ts). */
-async function agentPaidFor(prepared: PreparedReport, fallbackNode: string): Promise<Record<string, number>> {
+async function agentPaidFor(prepared: PreparedReport, node: string): Promise<Record<string, number>> {
   const agentBuiltins = prepared.recording.agentBuiltins ?? [];
   const builtins = prepared.raw
     .filter((m) => m.kind === 'builtin')
@@ -527,7 +549,7 @@ async function agentPaidFor(prepared: PreparedReport, fallbackNode: string): Pro
   // to got's node:stream/promises, where the truth has it in express.
   const main = prepared.recording.argv[1] ?? '';
   if (prepared.raw.some((m) => m.kind === 'esm' && m.key === main)) return {};
-  return agentPaidBuiltins(prepared.recording.process?.execPath ?? fallbackNode, false, builtins, agentBuiltins);
+  return agentPaidBuiltins(node, false, builtins, agentBuiltins);
 }
 
 /** prepareReport, with the source maps of the run's bundles and compiled files read first (async: the decoder is). */

@@ -185,6 +185,11 @@ export type BucketName =
   | 'runtime'
   /** ESM loader work that could not be charged to any ESM module. */
   | 'esm-loader'
+  /**
+   * The ESM loader's first use (its code paths compiled, its caches started), measured in a fresh process
+   * of the same Node: no import's cost, since deferring the first would hand it to the next. Added in 0.1.
+   */
+  | 'esm-first-use'
   /** Node stripping the types of .ts/.mts/.cts files (Node 22.18+), its stripper's start included: no package's cost. */
   | 'type-stripping'
   /** The process ended before its heap profile was read: its last heap reading, less the baseline, unattributed (@2). */
