@@ -527,7 +527,9 @@ interface ProbedCosts {
 async function probeCosts(prepared: PreparedReport, fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
   const node = prepared.recording.process?.execPath ?? fallbackNode;
   let esm: Promise<number | null> = Promise.resolve(null);
-  if (prepared.raw.some((m) => m.kind === 'esm')) {
+  // Only where an import loaded the first ES module (build-report.ts's firstImportedEsm, not loaded here).
+  const first = prepared.raw.find((m) => m.kind === 'esm');
+  if (first !== undefined && first.cjsId < 0) {
     if (!firstUse.has(node)) firstUse.set(node, import('./esm-first-use.js').then((m) => m.esmFirstUse(node)));
     esm = firstUse.get(node)!;
   }
