@@ -9,7 +9,7 @@
  * own binary load the builtins the program loaded, in its order, each between full GCs; the second loads
  * the agent's builtins first. What each builtin costs more in the first is what the agent paid for it.
  */
-import { runProbe } from './probe.js';
+import { cachedProbe, runProbe } from './probe.js';
 
 /**
  * Each builtin's retained bytes in a fresh process (after `preload`), loaded in this order. As an ES module
@@ -19,7 +19,7 @@ import { runProbe } from './probe.js';
 const PROBE = `
 const require = process.mainModule?.require ?? (await import('node:module')).createRequire(process.cwd() + '/');
 const [preload, names] = JSON.parse(process.argv[1]);
-const settle = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+const settle = () => { gc(); return process.memoryUsage().heapUsed; };
 for (const name of preload) require(name);
 const out = {};
 const keep = [];
@@ -43,7 +43,11 @@ function probe(node: string, esm: boolean, preload: string[], names: string[]): 
  */
 export async function agentPaidBuiltins(node: string, esm: boolean, names: string[], agentBuiltins: string[]): Promise<Record<string, number>> {
   if (names.length === 0 || agentBuiltins.length === 0) return {};
-  const [plain, underAgent] = await Promise.all([probe(node, esm, [], names), probe(node, esm, agentBuiltins, names)]);
+  // (One GC around each builtin, not two: the same answers to 2 kB on Node 20 and 26, in half the time.)
+  const [plain, underAgent] = await Promise.all([
+    cachedProbe(node, ['builtins', esm, [], names], () => probe(node, esm, [], names)),
+    cachedProbe(node, ['builtins', esm, agentBuiltins, names], () => probe(node, esm, agentBuiltins, names)),
+  ]);
   if (!plain || !underAgent) return {};
   // A GC can move bytes from one reading to the next (Node 20: timers/promises -197 kB and process +196
   // kB, every run), so what each builtin gets is how far it raises the running total's highest point so

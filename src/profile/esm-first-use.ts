@@ -15,7 +15,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runProbe } from './probe.js';
+import { cachedProbe, runProbe } from './probe.js';
 
 /** Run as a file, as a program is: `node -e` starts the loader before the script (Node 20 read 0 from it). */
 const PROBE = `'use strict';
@@ -33,7 +33,11 @@ const settle = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
 `;
 
 /** The bytes of the ESM loader's first use on this Node (never negative), or null where the probe failed. */
-export async function esmFirstUse(node: string): Promise<number | null> {
+export function esmFirstUse(node: string): Promise<number | null> {
+  return cachedProbe(node, ['esm-first-use'], () => measure(node));
+}
+
+async function measure(node: string): Promise<number | null> {
   let dir: string | null = null;
   try {
     dir = mkdtempSync(join(tmpdir(), 'importcost-esm-probe-'));
