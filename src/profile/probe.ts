@@ -6,7 +6,7 @@
  * without Sparkplug (with them, Node 26's node:dns read 29 or 446 kB; without, every run the same).
  *
  * Since every run of a given probe on a given node reads the same, its answer is kept in a cache (the
- * system's temporary folder, `importcost-probes/`), keyed by the node binary (path, size, modification
+ * system's temporary folder, `importcost-probes-<uid>/`), keyed by the node binary (path, size, modification
  * time) and the probe's input: the builtins' probes took 0.4-0.9 s of a run's end on Node 20 here
  * (two processes, a full GC around each builtin), which a second run of the same program does not pay.
  */
@@ -50,7 +50,8 @@ export async function cachedProbe<T>(node: string, input: unknown, compute: () =
       .update(JSON.stringify([CACHE_VERSION, node, stat.size, stat.mtimeMs, input]))
       .digest('hex')
       .slice(0, 32);
-    file = join(tmpdir(), 'importcost-probes', `${key}.json`);
+    // One folder per user: another user's answers are neither read nor overwritten.
+    file = join(tmpdir(), `importcost-probes-${process.getuid?.() ?? 'user'}`, `${key}.json`);
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
     // not there (or no node to stat): compute it

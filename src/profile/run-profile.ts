@@ -222,7 +222,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
    * What the agent's builtins took from this process's builtins, and the ESM loader's first use on its Node
    * where it loaded an ES module (probed while the agent reads its profile; the latter once per Node).
    */
-  const agentPaid = (key: string): Promise<ProbedCosts> => {
+  const probed = (key: string): Promise<ProbedCosts> => {
     let p = paid.get(key);
     if (!p) {
       p = prepare(key)
@@ -254,11 +254,11 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
       forwardSignals: options.forwardSignals ?? false,
       // The settings name this run's own work folder: only its processes carry them.
       envEntry: `IMPORTCOST_AGENT=${childEnv.IMPORTCOST_AGENT}`,
-      onModules: (track) => void agentPaid(track.key),
+      onModules: (track) => void probed(track.key),
       onDone: (track) => {
         early.set(
           track.key,
-          Promise.all([analysis, prepare(track.key), agentPaid(track.key)])
+          Promise.all([analysis, prepare(track.key), probed(track.key)])
             .then(([a, p, costs]) => (p ? a.finishReport(p, readJson<RecordingHeap>(paths(track.key).heap), buildOptions(options.command, costs)) : null))
             .catch(() => null),
         );
@@ -278,7 +278,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     const built = await buildReports(run, loaded, {
       early,
       prepare,
-      agentPaid,
+      probed,
       readHeap: (key) => readJson<RecordingHeap>(paths(key).heap),
       readModules: (key) => readJson<RecordingModules>(paths(key).modules),
       readFatal: (key) => readFatalReport(join(work, `${key}.fatal.json`)),
@@ -331,7 +331,7 @@ interface Built {
 interface BuildContext {
   early: Map<string, Promise<Report | null>>;
   prepare: (key: string) => Promise<PreparedReport | null>;
-  agentPaid: (key: string) => Promise<ProbedCosts>;
+  probed: (key: string) => Promise<ProbedCosts>;
   readHeap: (key: string) => RecordingHeap;
   readModules: (key: string) => RecordingModules;
   /** What Node's fatal-error report says of a process that aborted (see the agent's fatalReport), or null. */
@@ -356,7 +356,7 @@ async function buildReports(run: Supervised, a: Analysis, context: BuildContext)
         try {
           const prepared = await context.prepare(track.key);
           const heap = context.readHeap(track.key);
-          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command, await context.agentPaid(track.key)));
+          if (prepared) report = a.finishReport(prepared, heap, buildOptions(context.command, await context.probed(track.key)));
         } catch {
           report = null;
         }
