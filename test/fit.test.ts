@@ -189,7 +189,7 @@ describe('fit.json, a contract', () => {
 });
 
 describe('importcost fit on a real command-line program', () => {
-  it('finds the minimum through `-- node`; it exits 0 there under plain node every time, and fails 1 MiB below', async () => {
+  it('finds the minimum through `-- node`; it exits 0 there under plain node every time, and fails 3 MiB below', async () => {
     const run = await runFit(['--max', '32', '--', 'node', CLI]);
     expect(run.code).toBe(0);
     const fit = run.fit!;
@@ -201,10 +201,13 @@ describe('importcost fit on a real command-line program', () => {
     expect(fit.steps.find((s) => s.mb === min - 1)!.reason).toMatch(/out of memory before it exited/);
     expect(fit.steps.find((s) => s.mb === min)!.reason).toBe('exited with code 0, each of 2 tries');
     expect(fit.atMinimum!.holders.map((h) => h.package)).toEqual(['lodash@4.18.1']);
-    // Measured with 10 plain runs each: 12 MiB exited 0 10 of 10, 11 MiB 0 of 10.
+    // Measured with 10 plain runs each: 12 MiB exited 0 10 of 10, 11 MiB 0 of 10. The edge moves with the
+    // machine's load: in a CI run beside the other suites the search found 14 (13 ran out of memory in
+    // its first try), and 13 then passed 3 of 3 plain runs. A size fails in the search when one try
+    // fails, so 1 MiB below the minimum need not fail every time; 3 MiB below does.
     const steps = JSON.stringify(fit.steps.map((s) => [s.mb, s.reason, s.tries.map((t) => t.lastError)]));
     expect(await passCount(CLI, min, null), steps).toBe(CHECKS);
-    expect(await passCount(CLI, min - 1, null), steps).toBe(0);
+    expect(await passCount(CLI, min - 3, null), steps).toBe(0);
   });
 });
 
