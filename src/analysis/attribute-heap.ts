@@ -163,8 +163,10 @@ export function flatProfile(profile: FlatSamplingProfile | V8SamplingProfile): F
 
 /** Where node:process's getters live (its facade reads them). */
 const PROCESS_GETTERS = /^node:internal\/(bootstrap\/switches\/|process\/)/;
+/** Facade states per node in attributeHeap (else the module that pays for the facade being built). */
 const UNKNOWN = -1;
 const NONE = -2;
+const OUTSIDE = -3;
 
 /** Owner codes per node in attributeHeap: a module index (>= 0), or one of these. */
 const NO_OWNER = -1;
@@ -201,10 +203,11 @@ export function attributeHeap(
   const users = new Uint8Array(count);
   /** 1 where the owner is a builtin named by one of its functions (not its top-level code) on the way. */
   const viaCall = new Uint8Array(count);
-  /** 1 under Node building a builtin's ESM facade (BuiltinModule's getESMFacade). */
-  const inFacade = new Uint8Array(count);
-  /** Under a facade: the module that pays for it (see below), or UNKNOWN until a frame says, or NONE. */
-  const facadeOwners = new Int32Array(count);
+  /**
+   * Under Node building a builtin's ESM facade (BuiltinModule's getESMFacade): the module that pays for
+   * it (see below), or UNKNOWN until a frame says, or NONE; OUTSIDE elsewhere.
+   */
+  const facades = new Int32Array(count);
   const processFacade = index.byBuiltinFacade?.get('node:process') ?? index.byBuiltin.get('node:process') ?? null;
   /** 1 where the owner is a bundled file named by one of its functions, not its wrapper (bundles.ts). */
   const byCode = new Uint8Array(count);
@@ -254,7 +257,8 @@ export function attributeHeap(
       call = false;
     }
     let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
-    const facade = (parent >= 0 && inFacade[parent] === 1) || (functionName === 'getESMFacade' && url === 'node:internal/bootstrap/realm');
+    const inheritedFacade = parent >= 0 ? facades[parent]! : OUTSIDE;
+    const facade = inheritedFacade !== OUTSIDE || (functionName === 'getESMFacade' && url === 'node:internal/bootstrap/realm');
     // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
     // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
     if (facts.loader === 'source') loader = 'source';
@@ -272,8 +276,8 @@ export function attributeHeap(
     // in node:process: its facade reads process.stdin, which loads node:fs's streams and readline (0.13
     // MB), and the innermost builtin frame, node:fs, gave them to node:fs's first ES importer (execa, 9
     // samples, where got had imported node:process first).
-    let facadeOf = facade && parent >= 0 && inFacade[parent] === 1 ? facadeOwners[parent]! : UNKNOWN;
-    if (facade && facadeOf === UNKNOWN && url !== '' && url !== 'node:internal/bootstrap/realm') {
+    let facadeOf = inheritedFacade !== OUTSIDE ? inheritedFacade : facade ? UNKNOWN : OUTSIDE;
+    if (facadeOf === UNKNOWN && url !== '' && url !== 'node:internal/bootstrap/realm') {
       facadeOf = facts.builtin !== null ? (facts.facade ?? facts.builtin) : PROCESS_GETTERS.test(url) ? (processFacade ?? NONE) : NONE;
     }
     if (owner === null && facadeOf >= 0) owner = facadeOf;
@@ -291,8 +295,7 @@ export function attributeHeap(
     loaders[i] = LOADER_STATES.indexOf(loader);
     users[i] = user ? 1 : 0;
     viaCall[i] = call ? 1 : 0;
-    inFacade[i] = facade ? 1 : 0;
-    facadeOwners[i] = facadeOf;
+    facades[i] = facadeOf;
     const bytes = weights[i]!;
     if (bytes > 0 && owner !== 'readout') {
       result.sampledBytes += bytes;
