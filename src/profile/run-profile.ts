@@ -225,8 +225,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
   const probed = (key: string): Promise<ProbedCosts> => {
     let p = paid.get(key);
     if (!p) {
-      p = prepare(key)
-        .then((prep) => (prep ? probeCosts(prep, target.kind === 'node' ? target.node : process.execPath, firstUse) : {}))
+      p = Promise.all([analysis, prepare(key)])
+        .then(([a, prep]) => (prep ? probeCosts(prep, a.firstImportedEsm(prep.raw) >= 0, target.kind === 'node' ? target.node : process.execPath, firstUse) : {}))
         .catch(() => ({}));
       paid.set(key, p);
     }
@@ -523,13 +523,11 @@ interface ProbedCosts {
   esmFirstUse?: number;
 }
 
-/** agentPaidFor, and the ESM loader's first use where the process loaded an ES module (esm-first-use.ts). */
-async function probeCosts(prepared: PreparedReport, fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
+/** agentPaidFor, and the ESM loader's first use where an import loaded the process's first ES module (esm-first-use.ts). */
+async function probeCosts(prepared: PreparedReport, importedEsm: boolean, fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
   const node = prepared.recording.process?.execPath ?? fallbackNode;
   let esm: Promise<number | null> = Promise.resolve(null);
-  // Only where an import loaded the first ES module (build-report.ts's firstImportedEsm, not loaded here).
-  const first = prepared.raw.find((m) => m.kind === 'esm');
-  if (first !== undefined && first.cjsId < 0) {
+  if (importedEsm) {
     if (!firstUse.has(node)) firstUse.set(node, import('./esm-first-use.js').then((m) => m.esmFirstUse(node)));
     esm = firstUse.get(node)!;
   }
@@ -566,6 +564,7 @@ interface Analysis {
   prepareReport: typeof import('../analysis/build-report.js').prepareReport;
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
+  firstImportedEsm: typeof import('../analysis/build-report.js').firstImportedEsm;
   withProcess: typeof import('../analysis/build-report.js').withProcess;
   withStartupUse: typeof import('../analysis/build-report.js').withStartupUse;
   recordingFromEvents: typeof import('../analysis/partial-recording.js').recordingFromEvents;
@@ -591,6 +590,7 @@ async function loadAnalysis(): Promise<Analysis> {
     prepareReport: report.prepareReport,
     finishReport: report.finishReport,
     withExit: report.withExit,
+    firstImportedEsm: report.firstImportedEsm,
     withProcess: report.withProcess,
     withStartupUse: report.withStartupUse,
     recordingFromEvents: partial.recordingFromEvents,
