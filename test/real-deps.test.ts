@@ -230,7 +230,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
     }
   });
 
-  it('the sampler agrees with --exact on the same tree (clean room): max(0.3 MB, 20%) per dependency', async () => {
+  it('the sampler agrees with --exact on the same tree (clean room): max(0.3 MB, 20%; fastify 25%) per dependency', async () => {
     // --exact measures each CommonJS load between full GCs, in the same kind of process, so this checks
     // the sampler apart from the ground truth's process-to-process noise. Both run in the clean room:
     // plain, express alone moved by the JIT's share (sampled 2.92-3.15 MB against exact 2.70-2.74 MB,
@@ -238,12 +238,17 @@ describe('real dependencies against the GC-delta ground truth', () => {
     // code-space share: express -1..+1%, lodash -3..-2%, fastify -14..-13%, @aws-sdk/client-s3 -1..+4%.
     // fastify's gap is --exact's: it reads 2.20 MB against the clean-room ground truth's 1.93 MB (+14%),
     // where the sampler reads -3..-1%; so 20% here, not 15% (fastify came within 21 kB of 15% of --exact).
+    // Since stop 20 the sampled reading moves from run to run (fastify 1.77-1.99 MB against --exact's
+    // 2.233 MB every run, -21..-11% in 4 runs, one of them CI's; -8..+3% against the ground truth), so
+    // fastify alone gets 25%: --exact reads it 16% over the clean-room truth (1.93 MB), so the sampler at
+    // -8% of the truth is already -21% of --exact.
+    const tolerance: Record<string, number> = { fastify: 0.25 };
     const app = ['--', process.execPath, ...CLEAN_ROOM, `${DIR}/app.cjs`];
     const [sampled, exact] = [await runCli(['profile', ...app]), await runCli(['profile', '--exact', ...app])];
     for (const name of ['express', 'lodash', 'fastify', '@aws-sdk/client-s3']) {
       const [s, e] = [topLevel(sampled.report!, name), topLevel(exact.report!, name)];
       console.log(`sampled vs --exact: ${name} ${s} vs ${e} (${((100 * (s - e)) / e).toFixed(1)}%)`);
-      expect(Math.abs(s - e), `${name}: sampled ${s} vs exact ${e}`).toBeLessThanOrEqual(Math.max(300_000, 0.2 * e));
+      expect(Math.abs(s - e), `${name}: sampled ${s} vs exact ${e}`).toBeLessThanOrEqual(Math.max(300_000, (tolerance[name] ?? 0.2) * e));
     }
   });
 
