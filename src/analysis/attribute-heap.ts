@@ -41,6 +41,13 @@ export interface AttributionIndex {
   byBuiltinFacade?: Map<string, number>;
   /** Frames whose url starts with one of these are the agent's. */
   agentPrefixes: string[];
+  /**
+   * Builtin module -> a place in source order (build-report.ts, sourceOrderClaims): the builtin's own code,
+   * run inside the load of a module placed after it, is the builtin's. With sourceOrder, each module's
+   * place. Optional: absent where nothing can be claimed.
+   */
+  claimAfter?: Map<number, number>;
+  sourceOrder?: Int32Array;
 }
 
 /**
@@ -288,6 +295,15 @@ export function attributeHeap(
       // imported it, and express read +80% with the facade.
       owner = facade && facts.facade !== null ? facts.facade : facts.builtin;
       call = !(functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0);
+    }
+    // A builtin's own code inside another module's load, where an import earlier in source order required
+    // it (build-report.ts, sourceOrderClaims): the builtin's, as a run in source order would have loaded it.
+    if (typeof owner === 'number' && facts.builtin !== null && owner !== facts.builtin && functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0) {
+      const after = index.claimAfter?.get(facts.builtin);
+      if (after !== undefined && index.sourceOrder![owner]! > after) {
+        owner = facts.builtin;
+        call = false;
+      }
     }
     if (owner === null && url === HOOKS_PROXY_URL) owner = 'agent';
     const user = (parent >= 0 && users[parent] === 1) || facts.user;

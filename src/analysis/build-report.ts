@@ -138,6 +138,8 @@ function describeModules(recording: RecordingModules, raw: RawModule[], facts: F
     if (p !== null) children[p]!.push(i);
   });
 
+  const sites = raw.map((m, i) => siteOf(m, parentOf[i] === null ? null : raw[parentOf[i]!]!, facts));
+
   // ---- how heap samples name their module (used by finishReport) --------------------------
   const index: AttributionIndex = {
     trampolinePrefix: recording.trampolinePrefix,
@@ -163,6 +165,7 @@ function describeModules(recording: RecordingModules, raw: RawModule[], facts: F
     if (builtin === undefined || importer === undefined || raw[builtin]!.cjsId < 0 || raw[importer]!.kind !== 'esm') continue;
     if (!index.byBuiltinFacade!.has(raw[builtin]!.key)) index.byBuiltinFacade!.set(raw[builtin]!.key, importer);
   }
+  sourceOrderClaims(raw, parentOf, children, sites, index);
   // Loads of a path seen twice (a module deleted from require.cache and loaded again) charge the first.
   for (const [id, path] of recording.cjs) {
     if (!index.byCjsId.has(id)) index.byCjsId.set(id, indexOf.get(path)!);
@@ -218,7 +221,6 @@ function describeModules(recording: RecordingModules, raw: RawModule[], facts: F
     const source = map && !isBundleMap(map) ? map.sources.find((s) => s !== null) : undefined;
     return displayName(source ?? m.key, pkg, firstEntry, recording.cwd);
   });
-  const sites = raw.map((m, i) => siteOf(m, parentOf[i] === null ? null : raw[parentOf[i]!]!, facts));
   return { recording, raw, facts, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites };
 }
 
@@ -584,6 +586,67 @@ function bundleSizes(raw: RawModule[], facts: FileFacts, indexOfKey: Map<string,
     });
   }
   return bundles.length > 0 ? { bundles } : {};
+}
+
+/**
+ * Builtins that an earlier import in source order would have loaded first (index.claimAfter), and each
+ * module's place in that order (index.sourceOrder).
+ *
+ * An ES module's static imports are all linked before any of them runs, and linking loads the builtins
+ * the ES modules import. So in `import express from 'express'; import got from 'got'`, got's graph loads
+ * node:http2 (and within it node:crypto), and node:http's facade loads undici (and within it node:zlib),
+ * before express, a CommonJS package, runs and requires node:crypto and node:zlib itself. A builtin
+ * loaded inside another's load belongs to that load, so got had them (Node 26, app.mts: express -16..-23%,
+ * got +20..+25%), where the ground truth, which imports express first, charges them to express, as the
+ * program's source order reads. Here a builtin's own code claims its bytes back from the load it ran in
+ * when its first require came from a CommonJS module that was then running as part of an import earlier
+ * in source order than that load's owner: the place where its whole subtree ends comes before the owner's
+ * place in a walk of the first-load tree that takes each module's imports in the order of their lines.
+ * (A CommonJS program runs its requires in that order, so there nothing is claimed.)
+ */
+function sourceOrderClaims(raw: readonly RawModule[], parentOf: readonly (number | null)[], children: readonly number[][], sites: readonly (ImportSite | null)[], index: AttributionIndex): void {
+  const order = new Int32Array(raw.length).fill(-1);
+  const last = new Int32Array(raw.length).fill(-1);
+  const bySite = (a: number, b: number): number => {
+    const [x, y] = [sites[a], sites[b]];
+    if (x && y && x.file === y.file && (x.line !== y.line || x.column !== y.column)) return x.line - y.line || x.column - y.column;
+    return a - b;
+  };
+  let next = 0;
+  for (let root = 0; root < raw.length; root++) {
+    if (parentOf[root] !== null) continue;
+    // Iterative: the first-load tree can be deeper than the stack (500-deep require chains are tested).
+    const stack: [number, number[], number][] = [[root, [...children[root]!].sort(bySite), 0]];
+    order[root] = next++;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top[2] < top[1].length) {
+        const child = top[1][top[2]++]!;
+        order[child] = next++;
+        stack.push([child, [...children[child]!].sort(bySite), 0]);
+      } else {
+        last[top[0]] = next - 1;
+        stack.pop();
+      }
+    }
+  }
+  const claimAfter = new Map<number, number>();
+  raw.forEach((m, i) => {
+    const requirer = parentOf[i]!;
+    if (m.kind !== 'builtin' || m.cjsId < 0 || requirer === null || raw[requirer]!.cjsId < 0) return;
+    // The CommonJS load that was running when the builtin was required: the outermost of the requirer's
+    // CommonJS ancestors, where an ES module (or nothing) imported it. The require must fall within it
+    // (a require made later, from a function another import called, is not that import's).
+    let running = requirer;
+    while (parentOf[running] !== null && raw[parentOf[running]!]!.cjsId >= 0) running = parentOf[running]!;
+    const outer = raw[running]!;
+    if (parentOf[running] === null || m.startMs < outer.startMs || m.startMs > outer.startMs + outer.spanMs) return;
+    if (last[running]! >= 0) claimAfter.set(i, last[running]!);
+  });
+  if (claimAfter.size > 0) {
+    index.claimAfter = claimAfter;
+    index.sourceOrder = order;
+  }
 }
 
 /** First-load parents form a tree by construction; guard anyway, so a bad recording cannot loop. */
