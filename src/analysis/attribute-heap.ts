@@ -63,12 +63,15 @@ const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'r
 /**
  * What the ESM loader spent, by what it was doing (read off the loader's own function names), so each
  * part can be shared out by what it grows with (build-report.ts):
- * - source: decoding and compiling ESM sources (moduleStrategy): by source size, among ESM modules;
+ * - decode: decoding source text (node:internal/encoding, whichever loader path runs it): by source size,
+ *   among ESM modules and the CommonJS ones ES modules imported whose source the loader handed over;
+ * - source: compiling ESM sources, and the rest of moduleStrategy: by source size, among ESM modules;
  * - builtin: ESM facades of builtins (builtinStrategy): evenly, among builtins imported from ESM;
  * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy): by source size;
  * - other: per-module bookkeeping (jobs, linking, instantiation): evenly, among ESM modules.
  */
 export interface LoaderPools {
+  decode: number;
   source: number;
   builtin: number;
   cjs: number;
@@ -180,7 +183,7 @@ const NO_OWNER = -1;
 const AGENT = -2;
 const READOUT = -3;
 const TYPES = -4;
-const LOADER_STATES: LoaderState[] = [null, 'source', 'builtin', 'cjs', 'other'];
+const LOADER_STATES: LoaderState[] = [null, 'source', 'builtin', 'cjs', 'other', 'decode'];
 
 export function attributeHeap(
   profile: FlatSamplingProfile | V8SamplingProfile,
@@ -196,7 +199,7 @@ export function attributeHeap(
     moduleBytes: new Float64Array(moduleCount),
     sharedBytes: new Float64Array(moduleCount),
     agentBytes: 0,
-    loader: { source: 0, builtin: 0, cjs: 0, other: 0 },
+    loader: { decode: 0, source: 0, builtin: 0, cjs: 0, other: 0 },
     afterStartupBytes: 0,
     runtimeBytes: 0,
     typeStrippingBytes: 0,
@@ -230,7 +233,7 @@ export function attributeHeap(
     facade: index.byBuiltinFacade?.get(url) ?? null,
     types: TYPE_STRIPPING_URL.test(url),
     dynamicImport: url === 'node:internal/modules/esm/utils',
-    loader: url === 'node:internal/encoding' ? ('source' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
+    loader: url === 'node:internal/encoding' ? ('decode' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
     user: url !== '' && !url.startsWith('node:'),
   }));
   for (let i = 0; i < count; i++) {
@@ -268,7 +271,7 @@ export function attributeHeap(
     const facade = inheritedFacade !== OUTSIDE || (functionName === 'getESMFacade' && url === 'node:internal/bootstrap/realm');
     // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
     // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
-    if (facts.loader === 'source') loader = 'source';
+    if (facts.loader === 'decode') loader = 'decode';
     else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
     // A builtin's function that Node's loader runs its work inside names no owner for that work: Node 24
     // wraps every import in node:diagnostics_channel's tracePromise, which claimed 5 MB of got's and

@@ -56,9 +56,12 @@ function kindOf(key: string, format: string | null | undefined): ModuleKind {
   if (format === 'json' || key.endsWith('.json')) return 'json';
   if (format === 'wasm' || key.endsWith('.wasm')) return 'wasm';
   if (key.endsWith('.node')) return 'addon';
-  if (format === 'module' || key.endsWith('.mjs')) return 'esm';
+  if (isModuleFormat(format) || key.endsWith('.mjs') || key.endsWith('.mts')) return 'esm';
   return 'cjs';
 }
+
+/** An ES module's load format: `module`, or `module-typescript` where Node strips the types of an .mts file (or of a .ts one in an ESM scope). */
+const isModuleFormat = (format: string | null | undefined): boolean => format === 'module' || format === 'module-typescript';
 
 /** A module as nothing has been seen of it yet but `fields`: no parent, no time, no bytes. */
 export function rawModule(key: string, fields: Partial<Omit<RawModule, 'key'>> = {}): RawModule {
@@ -120,12 +123,12 @@ export function listModules(recording: RecordingModules): RawModule[] {
         module = rawModule(key, { url: event.url, kind: kindOf(key, event.format) });
         byKey.set(key, module);
       }
-      if (event.format === 'module') {
+      if (isModuleFormat(event.format)) {
         module.kind = kindOf(key, 'module');
         module.url ??= event.url;
       }
     } else if (module) {
-      if (event.format === 'module') {
+      if (isModuleFormat(event.format)) {
         // (require() of an ES module in a .js file: its CommonJS record guessed cjs from the name.)
         module.kind = kindOf(key, 'module');
         module.url ??= event.url;
