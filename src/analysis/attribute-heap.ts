@@ -48,6 +48,8 @@ export interface AttributionIndex {
    */
   claimAfter?: Map<number, number>;
   sourceOrder?: Int32Array;
+  /** `node:<module>` -> the claiming builtin (a key of claimAfter) whose first load loads it (build-report.ts, withClaimedLoads). */
+  claimByUrl?: Map<string, number>;
 }
 
 /**
@@ -231,6 +233,8 @@ export function attributeHeap(
       index.agentPrefixes.some((p) => url.startsWith(p)),
     builtin: index.byBuiltin.get(url) ?? null,
     facade: index.byBuiltinFacade?.get(url) ?? null,
+    // The claiming builtin whose load this Node module's top-level code is part of (sourceOrderClaims).
+    claim: !url.startsWith('node:') || !index.claimAfter ? null : (index.claimByUrl?.get(url) ?? (index.claimAfter.has(index.byBuiltin.get(url) ?? -1) ? index.byBuiltin.get(url)! : null)),
     types: TYPE_STRIPPING_URL.test(url),
     dynamicImport: url === 'node:internal/modules/esm/utils',
     loader: url === 'node:internal/encoding' ? ('decode' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
@@ -299,12 +303,12 @@ export function attributeHeap(
       owner = facade && facts.facade !== null ? facts.facade : facts.builtin;
       call = !(functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0);
     }
-    // A builtin's own code inside another module's load, where an import earlier in source order required
-    // it (build-report.ts, sourceOrderClaims): the builtin's, as a run in source order would have loaded it.
-    if (typeof owner === 'number' && facts.builtin !== null && owner !== facts.builtin && functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0) {
-      const after = index.claimAfter?.get(facts.builtin);
-      if (after !== undefined && index.sourceOrder![owner]! > after) {
-        owner = facts.builtin;
+    // A builtin's own code, or a Node module its first load loads, inside another module's load, where an
+    // import earlier in source order required the builtin (build-report.ts, sourceOrderClaims): the
+    // builtin's, as a run in source order would have loaded it.
+    if (facts.claim !== null && typeof owner === 'number' && owner !== facts.claim && functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0) {
+      if (index.sourceOrder![owner]! > index.claimAfter!.get(facts.claim)!) {
+        owner = facts.claim;
         call = false;
       }
     }

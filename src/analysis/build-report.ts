@@ -59,6 +59,12 @@ export interface BuildOptions {
    * `esm-first-use`, out of the loader's pools, else out of the first ES module (estimated).
    */
   esmFirstUse?: number;
+  /**
+   * By builtin (`https`), the Node modules its first require loads after the builtins before it in source
+   * order (profile/builtin-loads.ts), for the builtins an earlier import claims (sourceOrderClaims): their
+   * code, run inside a later import's link, is that builtin's too.
+   */
+  builtinLoads?: Record<string, string[]>;
 }
 
 /**
@@ -248,7 +254,7 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
   const indexOfKey = new Map(raw.map((m, i) => [m.key, i]));
   const sampling = { interval: recording.sampleInterval, mode: recording.sampling };
   const frames = profile && inBundles.length > 0 ? bundleFrameTable(profile, raw, maps, indexOfKey, sampling) : null;
-  const heap = profile ? attributeHeap(profile, raw.length, index, sampling, frames) : null;
+  const heap = profile ? attributeHeap(profile, raw.length, withClaimedLoads(index, raw, options.builtinLoads), sampling, frames) : null;
   const selfBytes = raw.map((_, i) => Math.round(heap?.moduleBytes[i] ?? 0));
   const estimatedBytes = raw.map((_, i) => Math.round(heap?.sharedBytes[i] ?? 0));
   // The code and trusted spaces' growth, measured around each CJS load, counts only as far as the samples
@@ -657,6 +663,21 @@ function sourceOrderClaims(raw: readonly RawModule[], parentOf: readonly (number
     index.claimAfter = claimAfter;
     index.sourceOrder = order;
   }
+}
+
+/** index, with the Node modules each claiming builtin loads (BuildOptions.builtinLoads) claimed by it too. */
+function withClaimedLoads(index: AttributionIndex, raw: readonly RawModule[], loads: Record<string, string[]> | undefined): AttributionIndex {
+  if (!index.claimAfter || !loads) return index;
+  const claimByUrl = new Map<string, number>();
+  for (const i of index.claimAfter.keys()) {
+    for (const name of loads[raw[i]!.key.replace(/^node:/, '')] ?? []) {
+      // (Each module is in the list of the first builtin in source order that loads it: a claiming
+      // builtin found in an earlier one's list is that one's, as node:http is node:http2's.)
+      const url = `node:${name}`;
+      if (!claimByUrl.has(url)) claimByUrl.set(url, i);
+    }
+  }
+  return { ...index, claimByUrl };
 }
 
 /** First-load parents form a tree by construction; guard anyway, so a bad recording cannot loop. */

@@ -521,6 +521,7 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
 interface ProbedCosts {
   agentPaid?: Record<string, number>;
   esmFirstUse?: number;
+  builtinLoads?: Record<string, string[]>;
 }
 
 /** agentPaidFor, and the ESM loader's first use where an import loaded the process's first ES module (esm-first-use.ts). */
@@ -531,8 +532,19 @@ async function probeCosts(prepared: PreparedReport, importedEsm: boolean, fallba
     if (!firstUse.has(node)) firstUse.set(node, import('./esm-first-use.js').then((m) => m.esmFirstUse(node)));
     esm = firstUse.get(node)!;
   }
-  const [agentPaid, esmFirstUse] = await Promise.all([agentPaidFor(prepared, node), esm]);
-  return { agentPaid, ...(esmFirstUse === null ? {} : { esmFirstUse }) };
+  const [agentPaid, esmFirstUse, builtinLoads] = await Promise.all([agentPaidFor(prepared, node), esm, claimedLoads(prepared, node)]);
+  return { agentPaid, ...(esmFirstUse === null ? {} : { esmFirstUse }), ...(builtinLoads === null ? {} : { builtinLoads }) };
+}
+
+/** What each builtin an earlier import claims (build-report.ts, sourceOrderClaims) loads of Node's own, in source order (builtin-loads.ts). */
+async function claimedLoads(prepared: PreparedReport, node: string): Promise<Record<string, string[]> | null> {
+  const { claimAfter, sourceOrder } = prepared.index;
+  if (!claimAfter || !sourceOrder) return null;
+  const names = [...claimAfter.keys()].sort((x, y) => sourceOrder[x]! - sourceOrder[y]!).map((i) => prepared.raw[i]!.key.replace(/^node:/, ''));
+  const main = prepared.recording.argv[1] ?? '';
+  const esm = prepared.raw.some((m) => m.kind === 'esm' && m.key === main);
+  const { builtinLoads } = await import('./builtin-loads.js');
+  return builtinLoads(node, esm, prepared.recording.agentBuiltins ?? [], names);
 }
 
 /** The builtins a process loaded, in its order, that the agent's own builtins paid for in part (builtin-costs.ts). */
