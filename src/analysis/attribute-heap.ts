@@ -273,8 +273,9 @@ export function attributeHeap(
     let loader = parent < 0 ? null : LOADER_STATES[loaders[parent]!]!;
     const inheritedFacade = parent >= 0 ? facades[parent]! : OUTSIDE;
     const facade = inheritedFacade !== OUTSIDE || (functionName === 'getESMFacade' && url === 'node:internal/bootstrap/realm');
-    // Decoding source text is source whichever loader path does it (Node 22+'s in-thread hooks decode in
-    // loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa).
+    // Decoding source text is the decode pool whichever loader path does it (Node 22+'s in-thread hooks
+    // decode in loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa), an ES module's
+    // source or a CommonJS one's that an ES module imported.
     if (facts.loader === 'decode') loader = 'decode';
     else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
     // A builtin's function that Node's loader runs its work inside names no owner for that work: Node 24
