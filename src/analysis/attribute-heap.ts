@@ -224,22 +224,26 @@ export function attributeHeap(
   /** 1 where the owner is a bundled file named by one of its functions, not its wrapper (bundles.ts). */
   const byCode = new Uint8Array(count);
   // What depends on the url alone, once per url (a profile has ~20x more nodes than urls).
-  const byUrl = urls.map((url) => ({
-    // Only these urls can name an owner (identify() is undefined for every other).
-    named:
-      url.startsWith(index.trampolinePrefix) ||
-      (index.hookPrefix !== null && url.startsWith(index.hookPrefix)) ||
-      index.byEsmUrl.has(url) ||
-      index.agentPrefixes.some((p) => url.startsWith(p)),
-    builtin: index.byBuiltin.get(url) ?? null,
-    facade: index.byBuiltinFacade?.get(url) ?? null,
-    // The claiming builtin whose load this Node module's top-level code is part of (sourceOrderClaims).
-    claim: !url.startsWith('node:') || !index.claimAfter ? null : (index.claimByUrl?.get(url) ?? (index.claimAfter.has(index.byBuiltin.get(url) ?? -1) ? index.byBuiltin.get(url)! : null)),
-    types: TYPE_STRIPPING_URL.test(url),
-    dynamicImport: url === 'node:internal/modules/esm/utils',
-    loader: url === 'node:internal/encoding' ? ('decode' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
-    user: url !== '' && !url.startsWith('node:'),
-  }));
+  const byUrl = urls.map((url) => {
+    const builtin = index.byBuiltin.get(url) ?? null;
+    return {
+      // Only these urls can name an owner (identify() is undefined for every other).
+      named:
+        url.startsWith(index.trampolinePrefix) ||
+        (index.hookPrefix !== null && url.startsWith(index.hookPrefix)) ||
+        index.byEsmUrl.has(url) ||
+        index.agentPrefixes.some((p) => url.startsWith(p)),
+      builtin,
+      facade: index.byBuiltinFacade?.get(url) ?? null,
+      // The claiming builtin whose load this Node module's top-level code is part of (sourceOrderClaims):
+      // the first in source order that loads it, else the builtin itself where it claims.
+      claim: index.claimByUrl?.get(url) ?? (builtin !== null && index.claimAfter?.has(builtin) ? builtin : null),
+      types: TYPE_STRIPPING_URL.test(url),
+      dynamicImport: url === 'node:internal/modules/esm/utils',
+      loader: url === 'node:internal/encoding' ? ('decode' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
+      user: url !== '' && !url.startsWith('node:'),
+    };
+  });
   for (let i = 0; i < count; i++) {
     const at = i * FLAT_NODE_FIELDS;
     // A parent after its child (a malformed recording) would pass on nothing worked out yet: a root then.
@@ -247,6 +251,8 @@ export function attributeHeap(
     const url = urls[nodes[at + 1]!]!;
     const facts = byUrl[nodes[at + 1]!]!;
     const functionName = names[nodes[at + 2]!]!;
+    /** A script's top-level code (a builtin's or an internal's body, as its loader runs it). */
+    const topLevel = functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0;
     const inherited: Owner = parent < 0 ? null : ownerOf(owners[parent]!);
     const found = inherited === 'readout' || !facts.named ? undefined : identify(url, functionName, nodes[at + 3]!, nodes[at + 4]!, index);
     let owner = facts.types && inherited !== 'readout' ? 'types' : found === undefined ? inherited : found;
@@ -302,16 +308,14 @@ export function attributeHeap(
       // the first ES import of it, as the ground truth counts it: express required node:http, then got
       // imported it, and express read +80% with the facade.
       owner = facade && facts.facade !== null ? facts.facade : facts.builtin;
-      call = !(functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0);
+      call = !topLevel;
     }
     // A builtin's own code, or a Node module its first load loads, inside another module's load, where an
     // import earlier in source order required the builtin (build-report.ts, sourceOrderClaims): the
     // builtin's, as a run in source order would have loaded it.
-    if (facts.claim !== null && typeof owner === 'number' && owner !== facts.claim && functionName === '' && nodes[at + 3] === 0 && nodes[at + 4] === 0) {
-      if (index.sourceOrder![owner]! > index.claimAfter!.get(facts.claim)!) {
-        owner = facts.claim;
-        call = false;
-      }
+    if (facts.claim !== null && topLevel && typeof owner === 'number' && owner !== facts.claim && index.sourceOrder![owner]! > index.claimAfter!.get(facts.claim)!) {
+      owner = facts.claim;
+      call = false;
     }
     if (owner === null && url === HOOKS_PROXY_URL) owner = 'agent';
     const user = (parent >= 0 && users[parent] === 1) || facts.user;

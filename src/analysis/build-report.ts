@@ -665,6 +665,13 @@ function sourceOrderClaims(raw: readonly RawModule[], parentOf: readonly (number
   }
 }
 
+/** The builtins an earlier import claims (sourceOrderClaims), by name (`https`), in source order: what BuildOptions.builtinLoads answers for. */
+export function claimedBuiltins(prepared: PreparedReport): string[] {
+  const { claimAfter, sourceOrder } = prepared.index;
+  if (!claimAfter || !sourceOrder) return [];
+  return [...claimAfter.keys()].sort((x, y) => sourceOrder[x]! - sourceOrder[y]!).map((i) => prepared.raw[i]!.key.replace(/^node:/, ''));
+}
+
 /** index, with the Node modules each claiming builtin loads (BuildOptions.builtinLoads) claimed by it too. */
 function withClaimedLoads(index: AttributionIndex, raw: readonly RawModule[], loads: Record<string, string[]> | undefined): AttributionIndex {
   if (!index.claimAfter || !loads) return index;

@@ -9,7 +9,7 @@
  * own binary load the builtins the program loaded, in its order, each between full GCs; the second loads
  * the agent's builtins first. What each builtin costs more in the first is what the agent paid for it.
  */
-import { cachedProbe, runProbe } from './probe.js';
+import { cachedProbe, runProbe, scriptArgs } from './probe.js';
 
 /**
  * Each builtin's retained bytes in a fresh process (after `preload`), loaded in this order. As an ES module
@@ -32,7 +32,7 @@ process.stdout.write(JSON.stringify(out));
 `;
 
 function probe(node: string, esm: boolean, preload: string[], names: string[]): Promise<Record<string, number> | null> {
-  return runProbe(node, [`--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([preload, names])]);
+  return runProbe(node, scriptArgs(PROBE, esm, [preload, names]));
 }
 
 /**

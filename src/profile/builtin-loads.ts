@@ -13,7 +13,7 @@
  * builtins in the given order, and lists what `process.moduleLoadList` gained with each. Deterministic,
  * so cached (probe.ts).
  */
-import { cachedProbe, runProbe } from './probe.js';
+import { cachedProbe, runProbe, scriptArgs } from './probe.js';
 
 const PROBE = `
 const require = process.mainModule?.require ?? (await import('node:module')).createRequire(process.cwd() + '/');
@@ -37,7 +37,8 @@ process.stdout.write(JSON.stringify(out));
  */
 export async function builtinLoads(node: string, esm: boolean, agentBuiltins: string[], names: string[]): Promise<Record<string, string[]>> {
   if (names.length === 0) return {};
-  const args = [`--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? PROBE : `(async () => {${PROBE}})()`, JSON.stringify([agentBuiltins, names])];
-  const answer = await cachedProbe(node, ['builtin-loads', esm, agentBuiltins, names], () => runProbe<Record<string, string[]>>(node, args));
+  const answer = await cachedProbe(node, ['builtin-loads', esm, agentBuiltins, names], () =>
+    runProbe<Record<string, string[]>>(node, scriptArgs(PROBE, esm, [agentBuiltins, names])),
+  );
   return answer ?? {};
 }

@@ -34,6 +34,15 @@ export function runProbe<T>(node: string, args: string[]): Promise<T | null> {
   });
 }
 
+/**
+ * The arguments that run `script` with `input` (its `process.argv[1]`, as JSON) through `-e`, as an ES
+ * module where the program's entry is one (Node's ESM loader has then loaded builtins of its own before
+ * the first line, as in the program), else as CommonJS (wrapped, so that the script may await).
+ */
+export function scriptArgs(script: string, esm: boolean, input: unknown): string[] {
+  return [`--input-type=${esm ? 'module' : 'commonjs'}`, '-e', esm ? script : `(async () => {${script}})()`, JSON.stringify(input)];
+}
+
 /** Bump when a probe's script or its reading changes: older answers are then not used. */
 const CACHE_VERSION = 1;
 

@@ -226,7 +226,9 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     let p = paid.get(key);
     if (!p) {
       p = Promise.all([analysis, prepare(key)])
-        .then(([a, prep]) => (prep ? probeCosts(prep, a.firstImportedEsm(prep.raw) >= 0, target.kind === 'node' ? target.node : process.execPath, firstUse) : {}))
+        .then(([a, prep]) =>
+          prep ? probeCosts(prep, a.firstImportedEsm(prep.raw) >= 0, a.claimedBuiltins(prep), target.kind === 'node' ? target.node : process.execPath, firstUse) : {},
+        )
         .catch(() => ({}));
       paid.set(key, p);
     }
@@ -524,43 +526,38 @@ interface ProbedCosts {
   builtinLoads?: Record<string, string[]>;
 }
 
-/** agentPaidFor, and the ESM loader's first use where an import loaded the process's first ES module (esm-first-use.ts). */
-async function probeCosts(prepared: PreparedReport, importedEsm: boolean, fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
+/**
+ * agentPaidFor, the ESM loader's first use where an import loaded the process's first ES module
+ * (esm-first-use.ts), and what the builtins an earlier import claims load (`claimed`: build-report's
+ * claimedBuiltins; builtin-loads.ts).
+ */
+async function probeCosts(prepared: PreparedReport, importedEsm: boolean, claimed: string[], fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
   const node = prepared.recording.process?.execPath ?? fallbackNode;
   let esm: Promise<number | null> = Promise.resolve(null);
   if (importedEsm) {
     if (!firstUse.has(node)) firstUse.set(node, import('./esm-first-use.js').then((m) => m.esmFirstUse(node)));
     esm = firstUse.get(node)!;
   }
-  const [agentPaid, esmFirstUse, builtinLoads] = await Promise.all([agentPaidFor(prepared, node), esm, claimedLoads(prepared, node)]);
+  const main = prepared.recording.argv[1] ?? '';
+  const esmEntry = prepared.raw.some((m) => m.kind === 'esm' && m.key === main);
+  const loads = claimed.length === 0 ? Promise.resolve(null) : import('./builtin-loads.js').then((m) => m.builtinLoads(node, esmEntry, prepared.recording.agentBuiltins ?? [], claimed));
+  const [agentPaid, esmFirstUse, builtinLoads] = await Promise.all([agentPaidFor(prepared, node, esmEntry), esm, loads]);
   return { agentPaid, ...(esmFirstUse === null ? {} : { esmFirstUse }), ...(builtinLoads === null ? {} : { builtinLoads }) };
 }
 
-/** What each builtin an earlier import claims (build-report.ts, sourceOrderClaims) loads of Node's own, in source order (builtin-loads.ts). */
-async function claimedLoads(prepared: PreparedReport, node: string): Promise<Record<string, string[]> | null> {
-  const { claimAfter, sourceOrder } = prepared.index;
-  if (!claimAfter || !sourceOrder) return null;
-  const names = [...claimAfter.keys()].sort((x, y) => sourceOrder[x]! - sourceOrder[y]!).map((i) => prepared.raw[i]!.key.replace(/^node:/, ''));
-  const main = prepared.recording.argv[1] ?? '';
-  const esm = prepared.raw.some((m) => m.kind === 'esm' && m.key === main);
-  const { builtinLoads } = await import('./builtin-loads.js');
-  return builtinLoads(node, esm, prepared.recording.agentBuiltins ?? [], names);
-}
-
 /** The builtins a process loaded, in its order, that the agent's own builtins paid for in part (builtin-costs.ts). */
-async function agentPaidFor(prepared: PreparedReport, node: string): Promise<Record<string, number>> {
+async function agentPaidFor(prepared: PreparedReport, node: string, esmEntry: boolean): Promise<Record<string, number>> {
+  // Not for an ES module program: its builtins load as its import graph is linked, before any of its
+  // modules runs, in an order no per-dependency measurement shares (the ground truth imports one
+  // dependency after another); measured on app.mts (express, then got) on Node 26, stream's 0.18 MB went
+  // to got's node:stream/promises, where the truth has it in express.
+  if (esmEntry) return {};
   const agentBuiltins = prepared.recording.agentBuiltins ?? [];
   const builtins = prepared.raw
     .filter((m) => m.kind === 'builtin')
     .sort((x, y) => x.startMs - y.startMs)
     .map((m) => m.key.replace(/^node:/, ''));
   const { agentPaidBuiltins } = await import('./builtin-costs.js');
-  // Not for an ES module program: its builtins load as its import graph is linked, before any of its
-  // modules runs, in an order no per-dependency measurement shares (the ground truth imports one
-  // dependency after another); measured on app.mts (express, then got) on Node 26, stream's 0.18 MB went
-  // to got's node:stream/promises, where the truth has it in express.
-  const main = prepared.recording.argv[1] ?? '';
-  if (prepared.raw.some((m) => m.kind === 'esm' && m.key === main)) return {};
   return agentPaidBuiltins(node, false, builtins, agentBuiltins);
 }
 
@@ -577,6 +574,7 @@ interface Analysis {
   finishReport: typeof import('../analysis/build-report.js').finishReport;
   withExit: typeof import('../analysis/build-report.js').withExit;
   firstImportedEsm: typeof import('../analysis/build-report.js').firstImportedEsm;
+  claimedBuiltins: typeof import('../analysis/build-report.js').claimedBuiltins;
   withProcess: typeof import('../analysis/build-report.js').withProcess;
   withStartupUse: typeof import('../analysis/build-report.js').withStartupUse;
   recordingFromEvents: typeof import('../analysis/partial-recording.js').recordingFromEvents;
@@ -603,6 +601,7 @@ async function loadAnalysis(): Promise<Analysis> {
     finishReport: report.finishReport,
     withExit: report.withExit,
     firstImportedEsm: report.firstImportedEsm,
+    claimedBuiltins: report.claimedBuiltins,
     withProcess: report.withProcess,
     withStartupUse: report.withStartupUse,
     recordingFromEvents: partial.recordingFromEvents,
