@@ -37,12 +37,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the tarball', () => {
-  it('holds the built dist/ for every source, the bin, the viewer and the schema, and nothing else', () => {
+  it('holds the built dist/ for every source, the bin, the viewer, the schema and the licence, and nothing else', () => {
     const built = (src: string) => src.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js').replace(/\.cts$/, '.cjs').replace(/\.mts$/, '.mjs');
     const declaration = (src: string) => src.replace(/^src\//, 'dist/').replace(/\.([cm]?)ts$/, '.d.$1ts');
     const sources = (dir: string): string[] =>
       readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : [join(dir, e.name)]));
     const expected = [
+      'LICENSE',
       'README.md',
       'package.json',
       'bin/importcost.js',
