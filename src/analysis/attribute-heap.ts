@@ -65,11 +65,12 @@ const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'r
 /**
  * What the ESM loader spent, by what it was doing (read off the loader's own function names), so each
  * part can be shared out by what it grows with (build-report.ts):
- * - decode: decoding source text (node:internal/encoding, whichever loader path runs it): by source size,
+ * - decode: decoding source text (node:internal/encoding, whichever loader path runs it): by the size of
+ *   the source as a V8 string (two bytes a character where any is beyond Latin-1),
  *   among ESM modules and the CommonJS ones ES modules imported whose source the loader handed over;
- * - source: compiling ESM sources, and the rest of moduleStrategy: by source size, among ESM modules;
+ * - source: compiling ESM sources, and the rest of moduleStrategy: by source length in characters, among ESM modules;
  * - builtin: ESM facades of builtins (builtinStrategy): evenly, among builtins imported from ESM;
- * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy): by source size;
+ * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy): by source length;
  * - other: per-module bookkeeping (jobs, linking, instantiation): evenly, among ESM modules.
  */
 export interface LoaderPools {

@@ -100,7 +100,7 @@ export function gatherFileFacts(modules: readonly RawModule[], maps?: SourceMapF
     return source === null ? null : findImportSite(source, specifier);
   };
 
-  const facts: FileFacts = { packages: {}, sourceBytes: {}, sites: {} };
+  const facts: FileFacts = { packages: {}, sourceBytes: {}, sourceChars: {}, sites: {} };
   if (maps && (maps.maps.size > 0 || maps.notes.length > 0)) {
     facts.sourceMaps = {};
     facts.sourceImports = {};
@@ -144,7 +144,10 @@ export function gatherFileFacts(modules: readonly RawModule[], maps?: SourceMapF
     if (m.kind === 'esm' || (m.kind === 'cjs' && importedByEsm)) {
       const source = readSource(m.key);
       // V8 keeps a one-byte string when every char is Latin-1, else two bytes a char.
-      if (source !== null) facts.sourceBytes[m.key] = /[^\u0000-\u00ff]/.test(source) ? source.length * 2 : source.length;
+      if (source !== null) {
+        facts.sourceBytes[m.key] = /[^\u0000-\u00ff]/.test(source) ? source.length * 2 : source.length;
+        facts.sourceChars[m.key] = source.length;
+      }
     }
   }
   return facts;
