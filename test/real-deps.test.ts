@@ -98,6 +98,19 @@ async function checkApp(entry: string, specs: string[], { options = [] as string
   return report;
 }
 
+/** Profile a fixture on `node` and return the agent's raw recording (IMPORTCOST_KEEP_RECORDING), to be built more than one way. */
+async function keptRecording(entry: string, node: string): Promise<Recording> {
+  const dir = mkdtempSync(join(tmpdir(), 'importcost-kept-'));
+  try {
+    const kept = join(dir, 'recording.json');
+    const run = await runCli(['profile', '--node', node, `${DIR}/${entry}`], { env: { IMPORTCOST_KEEP_RECORDING: kept } });
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(readFileSync(kept, 'utf8')) as Recording;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('real dependencies against the GC-delta ground truth', () => {
   it('as users run it, CommonJS: express, lodash, fastify, @aws-sdk/client-s3', async () => {
     await checkApp('app.cjs', CJS);
@@ -231,19 +244,14 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // are all Latin-1), so by string bytes zod took twice its share of the compiling: +20% on the bench's ESM
   // tree on Node 24 and 26 in every run (test/bench/NOTES.md, stop 22). Checked on the run's own recording,
   // built both ways: by string bytes zod keeps more, got less, by the same amount, and both are further
-  // from their ground truth. 2026-12-03, two runs each, by characters (by string bytes): Node 24 got
-  // -16.9..-16.7% (-19.3..-18.3%), zod +4.6..+9.8% (+7.4..+13.8%); Node 26 got -13.7..-11.4%
+  // from their ground truth. 2026-12-03, three runs each, by characters (by string bytes): Node 24 got
+  // -16.9..-12.5% (-19.3..-15.2%), zod +4.6..+12.6% (+7.4..+17.3%); Node 26 got -13.7..-11.4%
   // (-16.3..-13.4%), zod +15.3..+19.5% (+18.9..+24.3%): 0.11-0.14 MB moved.
   for (const [version, node] of [['24', NODE24], ['26', NODE26]] as const) {
     it.runIf(existsSync(node))(`ESM with two-byte sources (got, then zod) on Node ${version}: the loader's compiling goes by characters`, async () => {
       const specs = ['esm:got', 'esm:zod'];
       const truth = await groundTruthRuns(DIR, specs, { runs: 3, node });
-      const dir = mkdtempSync(join(tmpdir(), 'importcost-zod-'));
-      const kept = join(dir, 'recording.json');
-      const run = await runCli(['profile', '--node', node, `${DIR}/app-zod.mjs`], { env: { IMPORTCOST_KEEP_RECORDING: kept } });
-      expect(run.code, run.stderr).toBe(0);
-      const recording = JSON.parse(readFileSync(kept, 'utf8')) as Recording;
-      rmSync(dir, { recursive: true, force: true });
+      const recording = await keptRecording('app-zod.mjs', node);
       const options = { importcost: '0.0.0-test', command: [] };
       const byChars = finishReport(prepareReport(recording, (raw) => gatherFileFacts(raw)), recording, options);
       const byStringBytes = finishReport(
@@ -280,12 +288,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
     it.runIf(existsSync(node))(`a .mts entry importing a CommonJS SDK, then ESM, on Node ${version}: Node's modules its builtins load in source order are the SDK's`, async () => {
       const specs = ['esm:@aws-sdk/client-s3', 'esm:got'];
       const truth = await groundTruthRuns(DIR, specs, { runs: 3, node });
-      const dir = mkdtempSync(join(tmpdir(), 'importcost-sdk-'));
-      const kept = join(dir, 'recording.json');
-      const run = await runCli(['profile', '--node', node, `${DIR}/app-sdk.mts`], { env: { IMPORTCOST_KEEP_RECORDING: kept } });
-      expect(run.code, run.stderr).toBe(0);
-      const recording = JSON.parse(readFileSync(kept, 'utf8')) as Recording;
-      rmSync(dir, { recursive: true, force: true });
+      const recording = await keptRecording('app-sdk.mts', node);
       const prepared = prepareReport(recording, (raw) => gatherFileFacts(raw));
       const loads = await builtinLoads(node, true, recording.agentBuiltins ?? [], claimedBuiltins(prepared));
       expect(loads.https).toContain('_http_agent');
