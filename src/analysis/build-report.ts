@@ -314,20 +314,20 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
     esmChars.set(i, charsOf(m));
   });
   const importedFromEsm = (i: number): boolean => parentOf[i] !== null && raw[parentOf[i]!]!.kind === 'esm';
-  const builtinsFromEsm = new Map<number, number>();
-  const cjsFromEsm = new Map<number, number>();
-  raw.forEach((m, i) => {
-    if (m.kind === 'builtin' && importedFromEsm(i)) builtinsFromEsm.set(i, 1);
-    if (m.kind === 'cjs' && importedFromEsm(i)) cjsFromEsm.set(i, facts.sourceChars[m.key] ?? 1);
-  });
   // Node 22+'s loader decodes the source of a CommonJS module that an ES module imports, as it does an ES
   // module's (loadWithHooks > decode), and that string is the module's: lodash imported from an .mts
   // entry, 1.09 MB of it, went to execa's ES modules beside it (lodash -41%, execa +39..+43% on Node 24 and
   // 26). So decoding is shared among those too, where the loader handed their source over (the load hook
   // saw its size); compiling, among the ES modules only (a CommonJS module compiles in its own load).
+  const builtinsFromEsm = new Map<number, number>();
+  const cjsFromEsm = new Map<number, number>();
   const decodeWeights = new Map(esmModules);
   raw.forEach((m, i) => {
-    if (m.kind === 'cjs' && m.sourceBytes !== null && importedFromEsm(i)) decodeWeights.set(i, sizeOf(m));
+    if (!importedFromEsm(i)) return;
+    if (m.kind === 'builtin') builtinsFromEsm.set(i, 1);
+    if (m.kind !== 'cjs') return;
+    cjsFromEsm.set(i, facts.sourceChars[m.key] ?? 1);
+    if (m.sourceBytes !== null) decodeWeights.set(i, sizeOf(m));
   });
   const evenly = new Map([...esmModules.keys()].map((i) => [i, 1]));
   const loader = { ...(heap?.loader ?? { decode: 0, source: 0, builtin: 0, cjs: 0, other: 0 }) };
@@ -390,7 +390,7 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
   // the baseline, where the agent had loaded them before the program's first line.
   let agentPaid = 0;
   raw.forEach((m, i) => {
-    const bytes = m.kind === 'builtin' ? options.agentPaid?.[m.key.replace(/^node:/, '')] : undefined;
+    const bytes = m.kind === 'builtin' ? options.agentPaid?.[builtinName(m.key)] : undefined;
     if (!bytes) return;
     selfBytes[i]! += bytes;
     estimatedBytes[i]! += bytes;
@@ -678,11 +678,14 @@ function sourceOrderClaims(raw: readonly RawModule[], parentOf: readonly (number
   }
 }
 
+/** A builtin's name as the probes take it and BuildOptions keys it (`node:https` -> `https`). */
+const builtinName = (key: string): string => key.replace(/^node:/, '');
+
 /** The builtins an earlier import claims (sourceOrderClaims), by name (`https`), in source order: what BuildOptions.builtinLoads answers for. */
 export function claimedBuiltins(prepared: PreparedReport): string[] {
   const { claimAfter, sourceOrder } = prepared.index;
   if (!claimAfter || !sourceOrder) return [];
-  return [...claimAfter.keys()].sort((x, y) => sourceOrder[x]! - sourceOrder[y]!).map((i) => prepared.raw[i]!.key.replace(/^node:/, ''));
+  return [...claimAfter.keys()].sort((x, y) => sourceOrder[x]! - sourceOrder[y]!).map((i) => builtinName(prepared.raw[i]!.key));
 }
 
 /** index, with the Node modules each claiming builtin loads (BuildOptions.builtinLoads) claimed by it too. */
@@ -690,7 +693,7 @@ function withClaimedLoads(index: AttributionIndex, raw: readonly RawModule[], lo
   if (!index.claimAfter || !loads) return index;
   const claimByUrl = new Map<string, number>();
   for (const i of index.claimAfter.keys()) {
-    for (const name of loads[raw[i]!.key.replace(/^node:/, '')] ?? []) {
+    for (const name of loads[builtinName(raw[i]!.key)] ?? []) {
       // (Each module is in the list of the first builtin in source order that loads it: a claiming
       // builtin found in an earlier one's list is that one's, as node:http is node:http2's.)
       const url = `node:${name}`;
