@@ -70,7 +70,8 @@ const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'r
  *   among ESM modules and the CommonJS ones ES modules imported whose source the loader handed over;
  * - source: compiling ESM sources, and the rest of moduleStrategy: by source length in characters, among ESM modules;
  * - builtin: ESM facades of builtins (builtinStrategy): evenly, among builtins imported from ESM;
- * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy): by source length;
+ * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy, and the facade's
+ *   evaluation, which sets each export name): by source length;
  * - other: per-module bookkeeping (jobs, linking, instantiation): evenly, among ESM modules.
  */
 export interface LoaderPools {
@@ -115,6 +116,14 @@ const HOOKS_PROXY_URL = 'node:internal/modules/esm/hooks';
  * source size and got read +57% on the test's .mts app.
  */
 const TYPE_STRIPPING_URL = /^node:internal\/(modules\/typescript$|deps\/amaro\/)/;
+/**
+ * Where a CommonJS module's ESM facade is evaluated: the anonymous evaluation callback its translator gives
+ * the ModuleWrap (named evaluationCallback where the module has no source), which loads the module, then
+ * sets each of its export names on the facade. The setting is the cjs pool's, with the export names' parse:
+ * typescript imported from an .mts entry has thousands, and their 0.48 MB went to the 'other' pool, shared
+ * evenly among ES modules (zod's 95 took it all; typescript read -13%, zod +27% on Node 26).
+ */
+const TRANSLATORS_URL = 'node:internal/modules/esm/translators';
 const LOADER_POOL_BY_FUNCTION: Record<string, keyof LoaderPools> = {
   moduleStrategy: 'source',
   builtinStrategy: 'builtin',
@@ -242,6 +251,7 @@ export function attributeHeap(
       types: TYPE_STRIPPING_URL.test(url),
       dynamicImport: url === 'node:internal/modules/esm/utils',
       loader: url === 'node:internal/encoding' ? ('decode' as const) : LOADER_URL.test(url) ? ('pool' as const) : null,
+      translator: url === TRANSLATORS_URL,
       user: url !== '' && !url.startsWith('node:'),
     };
   });
@@ -284,7 +294,7 @@ export function attributeHeap(
     // decode in loadWithHooks, outside moduleStrategy: 0.83 MB measured on got + execa), an ES module's
     // source or a CommonJS one's that an ES module imported.
     if (facts.loader === 'decode') loader = 'decode';
-    else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? loader ?? 'other';
+    else if (facts.loader === 'pool') loader = LOADER_POOL_BY_FUNCTION[functionName] ?? (facts.translator && !topLevel && (functionName === '' || functionName === 'evaluationCallback') ? 'cjs' : (loader ?? 'other'));
     // A builtin's function that Node's loader runs its work inside names no owner for that work: Node 24
     // wraps every import in node:diagnostics_channel's tracePromise, which claimed 5 MB of got's and
     // execa's compiling (execa read -61%, got +17%). Its top-level code, and functions it runs nested in

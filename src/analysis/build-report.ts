@@ -70,6 +70,20 @@ export interface BuildOptions {
    * code, run inside a later import's link, is that builtin's too.
    */
   builtinLoads?: Record<string, string[]>;
+  /**
+   * The source length in characters from which the target's Node decodes a source to a string outside
+   * V8's heap (profile/external-sources.ts), 0 or absent where it never does: such a source keeps nothing
+   * in the loader's decode pool, so it gets no share of it.
+   */
+  externalSourceLength?: number;
+}
+
+/**
+ * Whether any ES module, or CommonJS module an ES module imported, has a source of at least `length`
+ * characters (whether the external-sources probe has anything to decide).
+ */
+export function hasLongSource(prepared: PreparedReport, length: number): boolean {
+  return Object.values(prepared.facts.sourceChars).some((chars) => chars >= length);
 }
 
 /**
@@ -306,8 +320,11 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
   // compiling, +20% on the bench's ESM tree on Node 24 and 26 (+15..+16% by characters).
   const esmModules = new Map<number, number>();
   const esmChars = new Map<number, number>();
-  const sizeOf = (m: RawModule): number => facts.sourceBytes[m.key] ?? m.sourceBytes ?? 0;
   const charsOf = (m: RawModule): number => facts.sourceChars[m.key] ?? m.sourceBytes ?? 0;
+  // A source Node decoded to an external string kept its text outside the heap: nothing of it is in the
+  // decode pool (vite's 1.34 M-character chunk took 1.32 MB of zod's 2.2 MB there; zod read -24%).
+  const external = options.externalSourceLength ?? 0;
+  const sizeOf = (m: RawModule): number => (external > 0 && charsOf(m) >= external ? 0 : (facts.sourceBytes[m.key] ?? m.sourceBytes ?? 0));
   raw.forEach((m, i) => {
     if (m.kind !== 'esm') return;
     esmModules.set(i, sizeOf(m));
@@ -634,6 +651,36 @@ function bundleSizes(raw: RawModule[], facts: FileFacts, indexOfKey: Map<string,
  * (A CommonJS program runs its requires in that order, so there nothing is claimed.)
  */
 function sourceOrderClaims(raw: readonly RawModule[], parentOf: readonly (number | null)[], children: readonly number[][], sites: readonly (ImportSite | null)[], index: AttributionIndex): void {
+  const { order, last } = sourceOrderWalk(raw, parentOf, children, sites);
+  const claimAfter = new Map<number, number>();
+  raw.forEach((m, i) => {
+    const requirer = parentOf[i]!;
+    if (m.kind !== 'builtin' || m.cjsId < 0 || requirer === null || raw[requirer]!.cjsId < 0) return;
+    // The CommonJS load that was running when the builtin was required: the outermost of the requirer's
+    // CommonJS ancestors, where an ES module (or nothing) imported it. The require must fall within it
+    // (a require made later, from a function another import called, is not that import's).
+    let running = requirer;
+    while (parentOf[running] !== null && raw[parentOf[running]!]!.cjsId >= 0) running = parentOf[running]!;
+    const outer = raw[running]!;
+    if (parentOf[running] === null || m.startMs < outer.startMs || m.startMs > outer.startMs + outer.spanMs) return;
+    if (last[running]! >= 0) claimAfter.set(i, last[running]!);
+  });
+  if (claimAfter.size > 0) {
+    index.claimAfter = claimAfter;
+    index.sourceOrder = order;
+  }
+}
+
+/**
+ * Each module's place in a walk of the first-load tree that takes each module's imports in the order of
+ * their lines (order), and the last place of its subtree (last).
+ */
+function sourceOrderWalk(
+  raw: readonly RawModule[],
+  parentOf: readonly (number | null)[],
+  children: readonly number[][],
+  sites: readonly (ImportSite | null)[],
+): { order: Int32Array; last: Int32Array } {
   const order = new Int32Array(raw.length).fill(-1);
   const last = new Int32Array(raw.length).fill(-1);
   const bySite = (a: number, b: number): number => {
@@ -659,23 +706,23 @@ function sourceOrderClaims(raw: readonly RawModule[], parentOf: readonly (number
       }
     }
   }
-  const claimAfter = new Map<number, number>();
-  raw.forEach((m, i) => {
-    const requirer = parentOf[i]!;
-    if (m.kind !== 'builtin' || m.cjsId < 0 || requirer === null || raw[requirer]!.cjsId < 0) return;
-    // The CommonJS load that was running when the builtin was required: the outermost of the requirer's
-    // CommonJS ancestors, where an ES module (or nothing) imported it. The require must fall within it
-    // (a require made later, from a function another import called, is not that import's).
-    let running = requirer;
-    while (parentOf[running] !== null && raw[parentOf[running]!]!.cjsId >= 0) running = parentOf[running]!;
-    const outer = raw[running]!;
-    if (parentOf[running] === null || m.startMs < outer.startMs || m.startMs > outer.startMs + outer.spanMs) return;
-    if (last[running]! >= 0) claimAfter.set(i, last[running]!);
-  });
-  if (claimAfter.size > 0) {
-    index.claimAfter = claimAfter;
-    index.sourceOrder = order;
-  }
+  return { order, last };
+}
+
+/**
+ * The builtins the program loaded, by name (`stream`), in the order its first loads would come in a run
+ * in source order: an ES module program links all its static imports (loading the builtins they import)
+ * before any runs, so `import s3 from '@aws-sdk/client-s3'; import got from 'got'` loads got's
+ * node:stream/promises before the SDK requires node:stream, while the ground truth, importing the SDK
+ * first, loads node:stream first. (A CommonJS program loads them in this order anyway.)
+ */
+export function builtinsInSourceOrder(prepared: PreparedReport): string[] {
+  const { order } = sourceOrderWalk(prepared.raw, prepared.parentOf, prepared.children, prepared.sites);
+  return prepared.raw
+    .map((m, i) => ({ m, at: order[i]! }))
+    .filter(({ m }) => m.kind === 'builtin')
+    .sort((x, y) => x.at - y.at || x.m.startMs - y.m.startMs)
+    .map(({ m }) => builtinName(m.key));
 }
 
 /** A builtin's name as the probes take it and BuildOptions keys it (`node:https` -> `https`). */

@@ -6,8 +6,8 @@
  * loads worker_threads, read -36..-56% against its ground truth on Node 22-26.
  *
  * Measured after the fact, off the program's path: two fresh `node --expose-gc` processes of the target's
- * own binary load the builtins the program loaded, in its order, each between full GCs; the second loads
- * the agent's builtins first. What each builtin costs more in the first is what the agent paid for it.
+ * own binary load the builtins the program loaded, in its order (an ES module program's in source order:
+ * run-profile.ts), each between full GCs; the second loads the agent's builtins first. What each builtin costs more in the first is what the agent paid for it.
  */
 import { cachedProbe, runProbe, scriptArgs } from './probe.js';
 

@@ -226,9 +226,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileResult> {
     let p = paid.get(key);
     if (!p) {
       p = Promise.all([analysis, prepare(key)])
-        .then(([a, prep]) =>
-          prep ? probeCosts(prep, a.firstImportedEsm(prep.raw) >= 0, a.claimedBuiltins(prep), target.kind === 'node' ? target.node : process.execPath, firstUse) : {},
-        )
+        .then(([a, prep]) => (prep ? probeCosts(prep, a, target.kind === 'node' ? target.node : process.execPath, firstUse) : {}))
         .catch(() => ({}));
       paid.set(key, p);
     }
@@ -524,41 +522,55 @@ interface ProbedCosts {
   agentPaid?: Record<string, number>;
   esmFirstUse?: number;
   builtinLoads?: Record<string, string[]>;
+  externalSourceLength?: number;
 }
 
 /**
  * agentPaidFor, the ESM loader's first use where an import loaded the process's first ES module
- * (esm-first-use.ts), and what the builtins an earlier import claims load (`claimed`: build-report's
- * claimedBuiltins; builtin-loads.ts).
+ * (esm-first-use.ts), what the builtins an earlier import claims load (build-report's claimedBuiltins;
+ * builtin-loads.ts), and whether a source as long as one the loader read is kept outside the heap
+ * (external-sources.ts).
  */
-async function probeCosts(prepared: PreparedReport, importedEsm: boolean, claimed: string[], fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
+async function probeCosts(prepared: PreparedReport, a: Analysis, fallbackNode: string, firstUse: Map<string, Promise<number | null>>): Promise<ProbedCosts> {
   const node = prepared.recording.process?.execPath ?? fallbackNode;
+  const claimed = a.claimedBuiltins(prepared);
   let esm: Promise<number | null> = Promise.resolve(null);
-  if (importedEsm) {
+  if (a.firstImportedEsm(prepared.raw) >= 0) {
     if (!firstUse.has(node)) firstUse.set(node, import('./esm-first-use.js').then((m) => m.esmFirstUse(node)));
     esm = firstUse.get(node)!;
   }
   const main = prepared.recording.argv[1] ?? '';
   const esmEntry = prepared.raw.some((m) => m.kind === 'esm' && m.key === main);
   const loads = claimed.length === 0 ? Promise.resolve(null) : import('./builtin-loads.js').then((m) => m.builtinLoads(node, esmEntry, prepared.recording.agentBuiltins ?? [], claimed));
-  const [agentPaid, esmFirstUse, builtinLoads] = await Promise.all([agentPaidFor(prepared, node, esmEntry), esm, loads]);
-  return { agentPaid, ...(esmFirstUse === null ? {} : { esmFirstUse }), ...(builtinLoads === null ? {} : { builtinLoads }) };
+  // Only where the loader read a source long enough for the answer to matter (rare: vite's bundled chunk).
+  const external = import('./external-sources.js').then((m) => (a.hasLongSource(prepared, m.EXTERN_APEX) ? m.externalSourceLength(node) : null));
+  const [agentPaid, esmFirstUse, builtinLoads, externalSourceLength] = await Promise.all([agentPaidFor(prepared, node, esmEntry, a.builtinsInSourceOrder), esm, loads, external]);
+  return {
+    agentPaid,
+    ...(esmFirstUse === null ? {} : { esmFirstUse }),
+    ...(builtinLoads === null ? {} : { builtinLoads }),
+    ...(externalSourceLength === null ? {} : { externalSourceLength }),
+  };
 }
 
 /** The builtins a process loaded, in its order, that the agent's own builtins paid for in part (builtin-costs.ts). */
-async function agentPaidFor(prepared: PreparedReport, node: string, esmEntry: boolean): Promise<Record<string, number>> {
-  // Not for an ES module program: its builtins load as its import graph is linked, before any of its
-  // modules runs, in an order no per-dependency measurement shares (the ground truth imports one
-  // dependency after another); measured on app.mts (express, then got) on Node 26, stream's 0.18 MB went
-  // to got's node:stream/promises, where the truth has it in express.
-  if (esmEntry) return {};
+async function agentPaidFor(prepared: PreparedReport, node: string, esmEntry: boolean, inSourceOrder: (prepared: PreparedReport) => string[]): Promise<Record<string, number>> {
+  // An ES module program's builtins load as its import graph is linked, before any of its modules runs,
+  // so they are replayed in source order (as the ground truth imports one dependency after another), as an
+  // ES module (whose loader has loaded its own builtins first). A CommonJS program's, in the order it
+  // loaded them. Before ES module programs had this, an .mts entry importing pino, then got, read pino
+  // -20..-30% (worker_threads, which the agent had loaded), and got read -9..-16% in app.mjs and
+  // app-zod.mjs (node:stream). In load order, app-sdk.mts's 0.18 MB went to got's node:stream/promises,
+  // which its link loads first; in source order, to the SDK's node:crypto (test/real-deps.test.ts).
   const agentBuiltins = prepared.recording.agentBuiltins ?? [];
-  const builtins = prepared.raw
-    .filter((m) => m.kind === 'builtin')
-    .sort((x, y) => x.startMs - y.startMs)
-    .map((m) => m.key.replace(/^node:/, ''));
+  const builtins = esmEntry
+    ? inSourceOrder(prepared)
+    : prepared.raw
+        .filter((m) => m.kind === 'builtin')
+        .sort((x, y) => x.startMs - y.startMs)
+        .map((m) => m.key.replace(/^node:/, ''));
   const { agentPaidBuiltins } = await import('./builtin-costs.js');
-  return agentPaidBuiltins(node, false, builtins, agentBuiltins);
+  return agentPaidBuiltins(node, esmEntry, builtins, agentBuiltins);
 }
 
 /** prepareReport, with the source maps of the run's bundles and compiled files read first (async: the decoder is). */
@@ -575,6 +587,8 @@ interface Analysis {
   withExit: typeof import('../analysis/build-report.js').withExit;
   firstImportedEsm: typeof import('../analysis/build-report.js').firstImportedEsm;
   claimedBuiltins: typeof import('../analysis/build-report.js').claimedBuiltins;
+  hasLongSource: typeof import('../analysis/build-report.js').hasLongSource;
+  builtinsInSourceOrder: typeof import('../analysis/build-report.js').builtinsInSourceOrder;
   withProcess: typeof import('../analysis/build-report.js').withProcess;
   withStartupUse: typeof import('../analysis/build-report.js').withStartupUse;
   recordingFromEvents: typeof import('../analysis/partial-recording.js').recordingFromEvents;
@@ -602,6 +616,8 @@ async function loadAnalysis(): Promise<Analysis> {
     withExit: report.withExit,
     firstImportedEsm: report.firstImportedEsm,
     claimedBuiltins: report.claimedBuiltins,
+    hasLongSource: report.hasLongSource,
+    builtinsInSourceOrder: report.builtinsInSourceOrder,
     withProcess: report.withProcess,
     withStartupUse: report.withStartupUse,
     recordingFromEvents: partial.recordingFromEvents,
