@@ -254,7 +254,8 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // built both ways: by string bytes zod keeps more, got less, by the same amount, and both are further
   // from their ground truth. 2026-12-03, three runs each, by characters (by string bytes): Node 24 got
   // -16.9..-12.5% (-19.3..-15.2%), zod +4.6..+12.6% (+7.4..+17.3%); Node 26 got -13.7..-11.4%
-  // (-16.3..-13.4%), zod +15.3..+19.5% (+18.9..+24.3%): 0.11-0.14 MB moved.
+  // (-16.3..-13.4%), zod +15.3..+19.5% (+18.9..+24.3%): 0.11-0.14 MB moved. With stop 23's changes, one
+  // run each: Node 24 got -10.3% (-11.8%), zod -2.9% (-0.3%); Node 26 got -8.4% (-9.7%), zod +0.5% (+2.9%).
   for (const [version, node] of [['24', NODE24], ['26', NODE26]] as const) {
     it.runIf(existsSync(node))(`ESM with two-byte sources (got, then zod) on Node ${version}: the loader's compiling goes by characters`, async () => {
       const specs = ['esm:got', 'esm:zod'];
@@ -280,7 +281,11 @@ describe('real dependencies against the GC-delta ground truth', () => {
       expect(zod.bytes - zod.chars).toBeGreaterThan(50_000);
       // What zod gives up goes to got, but for the entry's own few bytes of the same pools.
       expect(Math.abs(zod.bytes - zod.chars - (got.chars - got.bytes))).toBeLessThan(5_000);
-      for (const row of rows) expect(Math.abs(row.chars - row.truth), row.name).toBeLessThan(Math.abs(row.bytes - row.truth));
+      // got reads low here (as in app.mjs), and by characters it is nearer; zod, since its decoded sources
+      // count at their own bytes and the code space goes by what ran (stop 23), reads within a few percent
+      // either way, and within the tolerance by characters.
+      expect(Math.abs(got.chars - got.truth)).toBeLessThan(Math.abs(got.bytes - got.truth));
+      expect(Math.abs(zod.chars - zod.truth)).toBeLessThanOrEqual(Math.max(400_000, 0.15 * zod.truth));
     });
   }
 
@@ -348,10 +353,12 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // Node 24 and 26, so the loader's decode pool holds nothing of it; shared by string bytes, the chunk
   // took 1.32 MB of the 2.2 MB that decoding zod's 95 files kept, and zod read -24% (Node 26). Checked on the
   // run's own recording, built with and without the probe's answer (and without the builtins the agent
-  // paid for, which the CLI adds). 2026-12-03, three runs each: before, Node 24 vite +4..+7%, zod
-  // -21..-19%; Node 26 vite +6..+7%, zod -24%; with it, Node 24 vite -10..-9%, zod +10..+15%; Node 26 vite
-  // -12..-8%, zod +7..+12%. Through the CLI, with those builtins, two runs each: Node 24 vite -3..-2%, zod
-  // +10..+13%; Node 26 vite -6..-1%, zod +7..+11%.
+  // paid for, which the CLI adds). Without it, the chunk's 2.7 MB count among the decoded sources, more
+  // than the decode pool holds, so the pool is shared by size as before; with it, each source gets its own
+  // string's bytes (build-report.ts). 2026-12-03: before, three runs each, Node 24 vite +4..+7%, zod
+  // -21..-19%; Node 26 vite +6..+7%, zod -24%; with it (and stop 23's other changes), one run each, Node 24
+  // vite -10%, zod +3%; Node 26 vite -10%, zod 0%. Through the CLI, with those builtins, two runs each:
+  // Node 24 vite -3..-1%, zod -1..+2%; Node 26 vite -6..-2%, zod -3..-2%.
   for (const [version, node] of [['24', NODE24], ['26', NODE26]] as const) {
     it.runIf(existsSync(node))(`a .mts entry importing vite, then zod, on Node ${version}: a source decoded outside the heap gets none of the decode pool`, async () => {
       const specs = ['esm:vite', 'esm:zod'];
@@ -371,8 +378,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
       console.log(`vite then zod, ${withIt.node}: ${rows.map((r) => `${r.name} ${r.with} (without ${r.without}) vs ${r.truth} (${pct(r.with, r.truth)}, ${pct(r.without, r.truth)})`).join(', ')}; J ${jitShare}`);
       const [vite, zod] = rows as [(typeof rows)[0], (typeof rows)[0]];
       expect(zod.with - zod.without).toBeGreaterThan(500_000);
-      // What zod gains, vite gives up, but for the entry's own few bytes of the pool.
-      expect(Math.abs(zod.with - zod.without - (vite.without - vite.with))).toBeLessThan(5_000);
+      expect(vite.without - vite.with).toBeGreaterThan(500_000);
       expect(Math.abs(zod.with - zod.truth)).toBeLessThan(Math.abs(zod.without - zod.truth));
       for (const row of rows) expect(Math.abs(row.with - row.truth), row.name).toBeLessThanOrEqual(Math.max(400_000, 0.15 * row.truth) + jitShare);
     });
@@ -384,8 +390,8 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // pool's, with the export names' parse, shared among the CommonJS modules ES modules import. 2026-12-03,
   // against the truth that imports typescript (as the program does: required, its 9 MB source is a heap
   // string on Node 24, 16.8 MB retained; imported, it is decoded outside the heap): before, one run each,
-  // Node 24 typescript -14%, zod +28%; Node 26 -13%, +27%; with it, three runs each, Node 24 -6..-5%,
-  // +1..+16%; Node 26 -5..-4%, +5..+18% (zod's excess over 15% is within the JIT's share here).
+  // Node 24 typescript -14%, zod +28%; Node 26 -13%, +27%; with it (and stop 23's other changes), three
+  // runs each, Node 24 -7..-5%, -1..+5%; Node 26 -5..-3%, -7..+7%.
   for (const [version, node] of [['24', NODE24], ['26', NODE26]] as const) {
     it.runIf(existsSync(node))(`a .mts entry importing typescript, then zod, on Node ${version}: the CommonJS facade's export names are typescript's`, async () => {
       const report = await checkApp('app-ts.mts', ['esm:typescript', 'esm:zod'], { node });
@@ -403,8 +409,8 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // module program replayed as one in source order (its link loads builtins in another order). pino
   // requires node:assert and node:worker_threads: 0.23 and 0.07-0.09 MB of theirs had been paid. Before,
   // 2026-12-03, four runs each (against a truth that requires pino): Node 24 pino -40..-27%; Node 26
-  // -39..-20%; with it (and got's builtins paid too), three runs each: Node 24 pino -4..+15%, got -1..+3%;
-  // Node 26 -22..+13%, -7..+2%. pino (1 MB) moves by about 0.2 MB from run to run.
+  // -39..-20%; with it (and got's builtins paid too; stop 23's other changes), three runs each: Node 24
+  // pino -10..+3%, got -1..+4%; Node 26 -19..+11%, -3..+1%. pino (1 MB) moves by about 0.2 MB from run to run.
   for (const [version, node] of [['24', NODE24], ['26', NODE26]] as const) {
     it.runIf(existsSync(node))(`a .mts entry importing pino, then got, on Node ${version}: the builtins the agent had loaded are pino's`, async () => {
       const report = await checkApp('app-pino.mts', ['esm:pino', 'esm:got'], { node });

@@ -65,9 +65,10 @@ const AGENT_PASS_THROUGH = new Set(['importcostLoad', 'importcostModuleLoad', 'r
 /**
  * What the ESM loader spent, by what it was doing (read off the loader's own function names), so each
  * part can be shared out by what it grows with (build-report.ts):
- * - decode: decoding source text (node:internal/encoding, whichever loader path runs it): by the size of
- *   the source as a V8 string (two bytes a character where any is beyond Latin-1),
- *   among ESM modules and the CommonJS ones ES modules imported whose source the loader handed over;
+ * - decode: decoding source text (node:internal/encoding, whichever loader path runs it): each ESM module,
+ *   and each CommonJS one an ES module imported whose source the loader handed over, gets its source's size
+ *   as a V8 string (two bytes a character where any is beyond Latin-1; none where Node made it external),
+ *   where the pool holds at least half of their sum; else the pool is shared by those sizes;
  * - source: compiling ESM sources, and the rest of moduleStrategy: by source length in characters, among ESM modules;
  * - builtin: ESM facades of builtins (builtinStrategy): evenly, among builtins imported from ESM;
  * - cjs: export-name parsing and facades of CommonJS imported from ESM (commonjsStrategy, and the facade's
