@@ -321,8 +321,8 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // Node 24 and 26 decode a source of EXTERN_APEX (1,031,913) characters or more to a string outside V8's
   // heap (src/profile/external-sources.ts); Node 20 and 22 keep it on the heap. Checked against the thing
   // itself: ES modules of that length and one less (a comment and one export), each imported in a fresh
-  // process between full GCs. Measured on Node 24 and 26: 1.05 MB retained one below, 15-24 kB at the
-  // length; on Node 20 and 22, 1.05 MB both.
+  // process between full GCs. Measured on Node 24 and 26: 1.04 MB retained one below, 13 kB at the
+  // length; on Node 20 1.22 MB both, on Node 22 1.09 MB both.
   for (const [version, node] of [['20', process.execPath], ['22', NODE22], ['24', NODE24], ['26', NODE26]] as const) {
     it.runIf(existsSync(node))(`Node ${version}: the probe of external sources agrees with an import measured between GCs`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'importcost-external-'));

@@ -4,7 +4,7 @@
  * in memory V8 does not count in heapUsed) from 1,031,913 characters on (Node's EXTERN_APEX, 0xFBEE9), one
  * byte or two a character alike; on Node 20 and 22 the string is on the heap whatever its length.
  * Measured with ES modules of a comment and one export, imported between full GCs: 1,031,912 characters
- * of Latin-1 retain 1.05 MB on Node 24 and 26, one more retains 24 kB and 1.03 MB outside the heap.
+ * of Latin-1 retain 1.05 MB on Node 24 and 26, one more retains 15-24 kB and 1.03 MB outside the heap.
  *
  * So such a source's decoding leaves nothing in the loader's decode pool, and the pool is not shared to
  * it: vite's 1.34 M-character chunk (2.7 MB as a two-byte string) took 1.32 MB of the 2.2 MB that decoding

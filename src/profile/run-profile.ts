@@ -559,7 +559,7 @@ async function agentPaidFor(prepared: PreparedReport, node: string, esmEntry: bo
   // so they are replayed in source order (as the ground truth imports one dependency after another), as an
   // ES module (whose loader has loaded its own builtins first). A CommonJS program's, in the order it
   // loaded them. Before ES module programs had this, an .mts entry importing pino, then got, read pino
-  // -20..-30% (worker_threads, which the agent had loaded), and got read -9..-16% in app.mjs and
+  // -20..-40% (worker_threads, which the agent had loaded), and got read -9..-16% in app.mjs and
   // app-zod.mjs (node:stream). In load order, app-sdk.mts's 0.18 MB went to got's node:stream/promises,
   // which its link loads first; in source order, to the SDK's node:crypto (test/real-deps.test.ts).
   const agentBuiltins = prepared.recording.agentBuiltins ?? [];
