@@ -353,9 +353,10 @@ describe('real dependencies against the GC-delta ground truth', () => {
   // Node 24 and 26, so the loader's decode pool holds nothing of it; shared by string bytes, the chunk
   // took 1.32 MB of the 2.2 MB that decoding zod's 95 files kept, and zod read -24% (Node 26). Checked on the
   // run's own recording, built with and without the probe's answer (and without the builtins the agent
-  // paid for, which the CLI adds). Without it, the chunk's 2.7 MB count among the decoded sources, more
-  // than the decode pool holds, so the pool is shared by size as before; with it, each source gets its own
-  // string's bytes (build-report.ts). 2026-12-03: before, three runs each, Node 24 vite +4..+7%, zod
+  // paid for, which the CLI adds). Without it, the chunk's 2.7 MB count among the decoded sources: where
+  // the decode pool then holds less than half their sum, it is shared by size as before (zod -20..-25%);
+  // else each source gets its own string's bytes, the chunk's 2.7 MB too (vite +2.7 MB). With it, each
+  // source gets its own string's bytes and the chunk none (build-report.ts). 2026-12-03: before, three runs each, Node 24 vite +4..+7%, zod
   // -21..-19%; Node 26 vite +6..+7%, zod -24%; with it (and stop 23's other changes), one run each, Node 24
   // vite -10%, zod +3%; Node 26 vite -10%, zod 0%. Through the CLI, with those builtins, two runs each:
   // Node 24 vite -3..-1%, zod -1..+2%; Node 26 vite -6..-2%, zod -3..-2%.
@@ -377,9 +378,9 @@ describe('real dependencies against the GC-delta ground truth', () => {
       const pct = (value: number, truth: number) => `${((100 * (value - truth)) / truth).toFixed(1)}%`;
       console.log(`vite then zod, ${withIt.node}: ${rows.map((r) => `${r.name} ${r.with} (without ${r.without}) vs ${r.truth} (${pct(r.with, r.truth)}, ${pct(r.without, r.truth)})`).join(', ')}; J ${jitShare}`);
       const [vite, zod] = rows as [(typeof rows)[0], (typeof rows)[0]];
-      expect(zod.with - zod.without).toBeGreaterThan(500_000);
+      // Without the answer, vite keeps its chunk's weight one way or the other, and zod is never nearer.
       expect(vite.without - vite.with).toBeGreaterThan(500_000);
-      expect(Math.abs(zod.with - zod.truth)).toBeLessThan(Math.abs(zod.without - zod.truth));
+      expect(Math.abs(zod.with - zod.truth)).toBeLessThanOrEqual(Math.abs(zod.without - zod.truth) + 5_000);
       for (const row of rows) expect(Math.abs(row.with - row.truth), row.name).toBeLessThanOrEqual(Math.max(400_000, 0.15 * row.truth) + jitShare);
     });
   }

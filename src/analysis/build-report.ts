@@ -440,13 +440,21 @@ export function finishReport(preparedRun: PreparedReport, heapPart: RecordingHea
 
   // What the agent's own builtins took from the program's first load of a builtin: the program's, out of
   // the baseline, where the agent had loaded them before the program's first line.
+  // Replayed as an ES import (`import:<name>`, builtinsInSourceOrder), a builtin's paid bytes are its
+  // facade's, and go where the facade's own bytes went: its first ES importer (attribute-heap.ts).
   let agentPaid = 0;
   raw.forEach((m, i) => {
-    const bytes = m.kind === 'builtin' ? options.agentPaid?.[builtinName(m.key)] : undefined;
-    if (!bytes) return;
-    selfBytes[i]! += bytes;
-    estimatedBytes[i]! += bytes;
-    agentPaid += bytes;
+    if (m.kind !== 'builtin') return;
+    for (const [key, at] of [
+      [builtinName(m.key), i],
+      [`import:${builtinName(m.key)}`, index.byBuiltinFacade?.get(m.key) ?? i],
+    ] as const) {
+      const bytes = options.agentPaid?.[key];
+      if (!bytes) continue;
+      selfBytes[at]! += bytes;
+      estimatedBytes[at]! += bytes;
+      agentPaid += bytes;
+    }
   });
   const baselineBytes = recording.heap.baselineBytes - agentPaid;
 
@@ -752,11 +760,18 @@ function sourceOrderWalk(
  */
 export function builtinsInSourceOrder(prepared: PreparedReport): string[] {
   const { order } = sourceOrderWalk(prepared.raw, prepared.parentOf, prepared.children, prepared.sites);
+  const facades = prepared.index.byBuiltinFacade;
   return prepared.raw
-    .map((m, i) => ({ m, at: order[i]! }))
-    .filter(({ m }) => m.kind === 'builtin')
+    .flatMap((m, i) => {
+      if (m.kind !== 'builtin') return [];
+      // Where an ES import built its facade before (in source order) the program's first load of it, the
+      // facade's import is what a run in source order does first (`import:<name>`; builtin-costs.ts).
+      const facade = facades?.get(m.key);
+      const viaImport = facade !== undefined && order[facade]! < order[i]!;
+      return [{ m, at: viaImport ? order[facade]! : order[i]!, name: viaImport ? `import:${builtinName(m.key)}` : builtinName(m.key) }];
+    })
     .sort((x, y) => x.at - y.at || x.m.startMs - y.m.startMs)
-    .map(({ m }) => builtinName(m.key));
+    .map(({ name }) => name);
 }
 
 /** A builtin's name as the probes take it and BuildOptions keys it (`node:https` -> `https`). */
