@@ -134,6 +134,8 @@ export interface PreparedReport {
   names: string[];
   packages: (PackageFact | null)[];
   sites: (ImportSite | null)[];
+  /** Per module: its place in a walk of the first-load tree in source order (sourceOrderWalk). */
+  sourceOrder: Int32Array;
 }
 
 /**
@@ -251,7 +253,7 @@ function describeModules(recording: RecordingModules, raw: RawModule[], facts: F
     const source = map && !isBundleMap(map) ? map.sources.find((s) => s !== null) : undefined;
     return displayName(source ?? m.key, pkg, firstEntry, recording.cwd);
   });
-  return { recording, raw, facts, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites };
+  return { recording, raw, facts, parentOf, children, index, imports, dominators, unsampledBytes, selfMs, totalMs, names, packages, sites, sourceOrder: order };
 }
 
 /** The report, from what prepareReport made and the second part of the recording (the heap). */
@@ -759,7 +761,7 @@ function sourceOrderWalk(
  * first, loads node:stream first. (A CommonJS program loads them in this order anyway.)
  */
 export function builtinsInSourceOrder(prepared: PreparedReport): string[] {
-  const { order } = sourceOrderWalk(prepared.raw, prepared.parentOf, prepared.children, prepared.sites);
+  const order = prepared.sourceOrder;
   const facades = prepared.index.byBuiltinFacade;
   return prepared.raw
     .flatMap((m, i) => {
