@@ -517,6 +517,18 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
   )[signal];
 }
 
+/**
+ * A kept recording's report (IMPORTCOST_KEEP_RECORDING), built again as a run builds it: its source maps
+ * read, the probes asked (their answers are mostly cached). For changes to the analysis: the same
+ * recordings rebuilt before and after (test/bench/kept-recordings.mjs).
+ */
+export async function rebuildReport(recording: Recording, command: string[] = []): Promise<Report> {
+  const a = await loadAnalysis();
+  const prepared = await prepareWithMaps(a, recording);
+  const costs = await probeCosts(prepared, a, recording.process?.execPath ?? process.execPath, new Map());
+  return a.finishReport(prepared, recording, buildOptions(command, costs));
+}
+
 /** What finishReport takes from the probes (BuildOptions). */
 interface ProbedCosts {
   agentPaid?: Record<string, number>;
