@@ -3,15 +3,18 @@
 // once, then rebuild every report from dist (as a run builds it: src/profile/run-profile.ts,
 // rebuildReport) before and after the change, and compare each top-level dependency with its truth.
 //   node test/bench/kept-recordings.mjs record [--dir <dir>] [--versions 20,22,24,26] [--runs 2]
-//   node test/bench/kept-recordings.mjs evaluate [--dir <dir>] [--only <regexp>] [--all]
+//   node test/bench/kept-recordings.mjs evaluate [--dir <dir>] [--only <regexp>] [--all] [--dist <dir>]
 // `record` profiles each app with `--until exit` and IMPORTCOST_KEEP_RECORDING, `--runs` times, and runs
 // the ground truth 3 times (test/helpers/ground-truth.*, warm for ES modules); what is there already is
-// kept. `evaluate` prints each reading against the median truth and sums them up: the mean absolute error,
-// readings over 15%, and misses of max(0.4 MB, 15%). Build first (`npm run build`).
+// kept. Every run's standard input is /dev/null, the truth's as the program's: an ES import of node:process
+// builds its facade, which reads process.stdin, and what that loads depends on it (0.65-0.76 MB from
+// /dev/null or a file, 0.51-0.54 MB from a pipe, Node 22-26). `evaluate` prints each reading against the
+// median truth and sums them up: the mean absolute error, readings over 15%, and misses of max(0.4 MB,
+// 15%). Build first (`npm run build`; `--dist <dir>` reads another build, with package.json beside it).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -76,7 +79,7 @@ function record() {
       const script = join(app.folder === benchApps ? benchApps : join(root, 'test', 'helpers'), app.specs[0].startsWith('esm:') ? 'ground-truth.mjs' : 'ground-truth.cjs');
       const truths = [];
       for (let r = 0; r < TRUTH_RUNS; r++) {
-        const run = spawnSync(node, ['--expose-gc', '--no-flush-bytecode', script, app.folder, ...app.specs], { cwd: app.folder, encoding: 'utf8', timeout: 120_000 });
+        const run = spawnSync(node, ['--expose-gc', '--no-flush-bytecode', script, app.folder, ...app.specs], { cwd: app.folder, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
         if (run.status !== 0) throw new Error(`ground truth of ${app.entry} on Node ${v} failed:\n${run.stderr}`);
         truths.push(JSON.parse(run.stdout));
       }
@@ -88,7 +91,7 @@ function record() {
 }
 
 async function evaluate() {
-  const { rebuildReport } = await import(join(root, 'dist', 'profile', 'run-profile.js'));
+  const { rebuildReport } = await import(join(resolve(option('--dist', join(root, 'dist'))), 'profile', 'run-profile.js'));
   const only = new RegExp(option('--only', '.'));
   const rows = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.truth.json')).sort()) {
