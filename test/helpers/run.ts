@@ -83,17 +83,31 @@ const execFileAsync = promisify(execFile);
 export async function groundTruthRuns(
   baseDir: string,
   specs: string[],
-  { runs = 3, node = process.execPath, flags = [] as string[] } = {},
+  { runs = 3, node = process.execPath, flags = [] as string[], stdinNull = false } = {},
 ): Promise<Record<string, number[]>> {
   const results: Record<string, number>[] = [];
   for (let i = 0; i < runs; i++) {
     // As the program runs: a CommonJS script for CommonJS dependencies (`node app.js`), an ES module one
     // (whose Node has started its ESM loader) as soon as one is an ES module (ground-truth.cjs says why).
     const script = join(ROOT, 'test', 'helpers', specs.some((spec) => spec.startsWith('esm:')) ? 'ground-truth.mjs' : 'ground-truth.cjs');
-    const { stdout } = await execFileAsync(node, ['--expose-gc', '--no-flush-bytecode', ...flags, script, baseDir, ...specs]);
+    const args = ['--expose-gc', '--no-flush-bytecode', ...flags, script, baseDir, ...specs];
+    // `stdinNull`: standard input /dev/null, as runCli's target has (a facade of node:process reads
+    // process.stdin, and what that loads depends on it: 0.65-0.76 MB from /dev/null, 0.51-0.54 MB from a
+    // pipe, Node 22-26); else a pipe, as execFile gives.
+    const stdout = stdinNull ? await outputWithNullStdin(node, args) : (await execFileAsync(node, args)).stdout;
     results.push(JSON.parse(stdout));
   }
   return Object.fromEntries(specs.map((spec) => [spec, results.map((r) => r[spec]!).sort((a, b) => a - b)]));
+}
+
+function outputWithNullStdin(node: string, args: string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${node} ${args.join(' ')} exited with ${code}`))));
+  });
 }
 
 export const median = (sorted: number[]): number => sorted[Math.floor(sorted.length / 2)]!;
