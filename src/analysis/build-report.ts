@@ -788,14 +788,15 @@ export function builtinsInSourceOrder(prepared: PreparedReport): string[] {
       // where an ES import was its first load: no require ever loaded it, and its import built the facade
       // (node:process's reads process.stdin, which loads the streams the agent had loaded). Replayed as a
       // require, that share went to whichever later builtin loaded the streams in the replay: an ES module
-      // that imports node:process first read -28..-35% without its 0.22-0.23 MB, -4..+3% with it, on Node
-      // 22, 24 and 26 (test/agent-builtins.test.ts). The kept recordings of the bench (9 ES module apps)
+      // that imports node:process first read -23..-39% without its 0.22-0.23 MB, -8..+11% with it, on Node
+      // 22, 24 and 26 (7 runs each; test/agent-builtins.test.ts). The kept recordings of the bench (9 ES module apps)
       // read the same on Node 22-26; on Node 20, execa 2.6-3.2 points lower (-22..-25% -> -24..-28%).
       const facade = facades?.get(m.key);
-      const parent = parentOf[i];
-      const importedFirst = m.cjsId < 0 && parent !== null && parent !== undefined && raw[parent]!.kind === 'esm';
-      const viaImport = importedFirst || (facade !== undefined && order[facade]! < order[i]!);
-      return [{ m, at: facade !== undefined && viaImport && !importedFirst ? order[facade]! : order[i]!, name: viaImport ? `import:${builtinName(m.key)}` : builtinName(m.key) }];
+      const facadeFirst = facade !== undefined && order[facade]! < order[i]!;
+      const parent = parentOf[i] ?? null;
+      const importedFirst = m.cjsId < 0 && parent !== null && raw[parent]!.kind === 'esm';
+      const name = facadeFirst || importedFirst ? `import:${builtinName(m.key)}` : builtinName(m.key);
+      return [{ m, at: facadeFirst ? order[facade]! : order[i]!, name }];
     })
     .sort((x, y) => x.at - y.at || x.m.startMs - y.m.startMs)
     .map(({ name }) => name);
