@@ -8,16 +8,14 @@
  * program is: test/helpers/ground-truth.cjs), plus the JIT share J measured in the same run (see
  * test/real-deps.test.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtinsInSourceOrder, finishReport, prepareReport } from '../src/analysis/build-report.js';
 import { agentPaidBuiltins } from '../src/profile/builtin-costs.js';
 import { gatherFileFacts } from '../src/profile/file-facts.js';
-import type { Recording } from '../src/recording/format.js';
-import { fixture, groundTruthRuns, median, moduleNamed, NODE22, NODE24, NODE26, runCli } from './helpers/run.js';
+import { fixture, groundTruthRuns, keptRecording, median, moduleNamed, NODE22, NODE24, NODE26, runCli } from './helpers/run.js';
 
 const DIR = fixture('agent-builtins');
 const SPECS = ['cjs:lodash', 'cjs:pino'];
@@ -64,16 +62,7 @@ describe.each([
   ['26', NODE26],
 ].filter(([, node]) => existsSync(node!)))('the facade of node:process on Node %s', (_, node) => {
   it("carries what the agent paid for it, on its first ES importer in source order", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'importcost-facade-'));
-    let recording: Recording;
-    try {
-      const kept = join(dir, 'recording.json');
-      const run = await runCli(['profile', '--node', node!, `${DIR}/facade.mjs`], { env: { IMPORTCOST_KEEP_RECORDING: kept } });
-      expect(run.code, run.stderr).toBe(0);
-      recording = JSON.parse(readFileSync(kept, 'utf8')) as Recording;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const recording = await keptRecording(`${DIR}/facade.mjs`, node!);
     const prepared = prepareReport(recording, (raw) => gatherFileFacts(raw));
     const names = builtinsInSourceOrder(prepared);
     expect(names).toContain('import:process');

@@ -53,9 +53,8 @@ import { claimedBuiltins, finishReport, hasLongSource, prepareReport } from '../
 import { gatherFileFacts } from '../src/profile/file-facts.js';
 import { builtinLoads } from '../src/profile/builtin-loads.js';
 import { EXTERN_APEX, externalSourceLength } from '../src/profile/external-sources.js';
-import type { Recording } from '../src/recording/format.js';
 import { deferralSavings, summarizePackages } from '../src/analysis/rollup.js';
-import { fixture, groundTruthRuns, median, NODE22, NODE24, NODE26, runCli, V8_PROFILER_NEXT } from './helpers/run.js';
+import { fixture, groundTruthRuns, keptRecording, median, NODE22, NODE24, NODE26, runCli, V8_PROFILER_NEXT } from './helpers/run.js';
 
 const DIR = fixture('real-deps');
 
@@ -124,17 +123,6 @@ async function checkApp(entry: string, specs: string[], { options = [] as string
 }
 
 /** Profile a fixture on `node` and return the agent's raw recording (IMPORTCOST_KEEP_RECORDING), to be built more than one way. */
-async function keptRecording(entry: string, node: string): Promise<Recording> {
-  const dir = mkdtempSync(join(tmpdir(), 'importcost-kept-'));
-  try {
-    const kept = join(dir, 'recording.json');
-    const run = await runCli(['profile', '--node', node, `${DIR}/${entry}`], { env: { IMPORTCOST_KEEP_RECORDING: kept } });
-    expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(readFileSync(kept, 'utf8')) as Recording;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('real dependencies against the GC-delta ground truth', () => {
   it('as users run it, CommonJS: express, lodash, fastify, @aws-sdk/client-s3', async () => {
@@ -277,7 +265,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
     it.runIf(existsSync(node))(`ESM with two-byte sources (got, then zod) on Node ${version}: the loader's compiling goes by characters`, async () => {
       const specs = ['esm:got', 'esm:zod'];
       const truth = await groundTruthRuns(DIR, specs, { runs: 3, node });
-      const recording = await keptRecording('app-zod.mjs', node);
+      const recording = await keptRecording(`${DIR}/app-zod.mjs`, node);
       const options = { importcost: '0.0.0-test', command: [] };
       const byChars = finishReport(prepareReport(recording, (raw) => gatherFileFacts(raw)), recording, options);
       const byStringBytes = finishReport(
@@ -323,7 +311,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
     it.runIf(existsSync(node))(`a .mts entry importing a CommonJS SDK, then ESM, on Node ${version}: Node's modules its builtins load in source order are the SDK's`, async () => {
       const specs = ['esm:@aws-sdk/client-s3', 'esm:got'];
       const truth = await groundTruthRuns(DIR, specs, { runs: 3, node });
-      const recording = await keptRecording('app-sdk.mts', node);
+      const recording = await keptRecording(`${DIR}/app-sdk.mts`, node);
       const prepared = prepareReport(recording, (raw) => gatherFileFacts(raw));
       const loads = await builtinLoads(node, true, recording.agentBuiltins ?? [], claimedBuiltins(prepared));
       expect(loads.https).toContain('_http_agent');
@@ -388,7 +376,7 @@ describe('real dependencies against the GC-delta ground truth', () => {
     it.runIf(existsSync(node))(`a .mts entry importing vite, then zod, on Node ${version}: a source decoded outside the heap gets none of the decode pool`, async () => {
       const specs = ['esm:vite', 'esm:zod'];
       const { plain, jitShare } = await truthAndJit(specs, node);
-      const recording = await keptRecording('app-vite.mts', node);
+      const recording = await keptRecording(`${DIR}/app-vite.mts`, node);
       const prepared = prepareReport(recording, (raw) => gatherFileFacts(raw));
       expect(hasLongSource(prepared, EXTERN_APEX)).toBe(true);
       const length = await externalSourceLength(node);

@@ -789,8 +789,9 @@ export function builtinsInSourceOrder(prepared: PreparedReport): string[] {
       // (node:process's reads process.stdin, which loads the streams the agent had loaded). Replayed as a
       // require, that share went to whichever later builtin loaded the streams in the replay: an ES module
       // that imports node:process first read -23..-39% without its 0.22-0.23 MB, -8..+11% with it, on Node
-      // 22, 24 and 26 (7 runs each; test/agent-builtins.test.ts). The kept recordings of the bench (9 ES module apps)
-      // read the same on Node 22-26; on Node 20, execa 2.6-3.2 points lower (-22..-25% -> -24..-28%).
+      // 22, 24 and 26 (7 runs each; test/agent-builtins.test.ts). The kept recordings of the bench (9 ES
+      // module apps) read the same on Node 22-26; on Node 20, execa 2.6-3.2 points lower (-22..-25% ->
+      // -24..-28%).
       const facade = facades?.get(m.key);
       const facadeFirst = facade !== undefined && order[facade]! < order[i]!;
       const parent = parentOf[i] ?? null;

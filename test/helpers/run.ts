@@ -2,10 +2,11 @@
  * Test helpers: run the real CLI in a real child process, and compute ground truth in fresh processes.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { Recording } from '../../src/recording/format.js';
 import type { Report } from '../../src/report/format.js';
 import type { SpeedscopeFile } from '../../src/exporters/speedscope.js';
 
@@ -108,6 +109,19 @@ function outputWithNullStdin(node: string, args: string[]): Promise<string> {
     child.on('error', fail);
     child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${node} ${args.join(' ')} exited with ${code}`))));
   });
+}
+
+/** The recording of one `importcost profile --node <node> <entry>` run, kept (IMPORTCOST_KEEP_RECORDING). */
+export async function keptRecording(entry: string, node: string): Promise<Recording> {
+  const dir = mkdtempSync(join(tmpdir(), 'importcost-kept-'));
+  try {
+    const kept = join(dir, 'recording.json');
+    const run = await runCli(['profile', '--node', node, entry], { env: { IMPORTCOST_KEEP_RECORDING: kept } });
+    if (run.code !== 0) throw new Error(`importcost profile ${entry} exited with ${run.code}:\n${run.stderr}`);
+    return JSON.parse(readFileSync(kept, 'utf8')) as Recording;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export const median = (sorted: number[]): number => sorted[Math.floor(sorted.length / 2)]!;
