@@ -323,7 +323,10 @@ describe('real dependencies against the GC-delta ground truth', () => {
       });
       console.log(`SDK then got, ${withLoads.node}: ${rows.map((r) => `${r.name} ${r.with} (without ${r.without}) vs ${r.truth} (${((100 * (r.with - r.truth)) / r.truth).toFixed(1)}%, ${((100 * (r.without - r.truth)) / r.truth).toFixed(1)}%)`).join(', ')}`);
       expect(rows[0]!.with - rows[0]!.without).toBeGreaterThan(100_000);
-      expect(rows[0]!.with - rows[0]!.without).toBe(rows[1]!.without - rows[1]!.with);
+      // What the SDK gains, got loses: to within 1% of it, since the code space's residual is shared by
+      // weights that the moved samples shift a little (58 bytes of 389,489 once, in CI on 2026-12-04).
+      const [gain, loss] = [rows[0]!.with - rows[0]!.without, rows[1]!.without - rows[1]!.with];
+      expect(Math.abs(gain - loss)).toBeLessThanOrEqual(0.01 * gain);
       for (const row of rows) expect(Math.abs(row.with - row.truth), row.name).toBeLessThan(Math.abs(row.without - row.truth));
       const [sdkCode, gotCode] = specs.map((spec) => unsampledUnder(withLoads, spec.slice(4)));
       console.log(`code and trusted space: SDK ${sdkCode}, got ${gotCode}`);

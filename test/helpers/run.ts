@@ -92,9 +92,10 @@ export async function groundTruthRuns(
     // (whose Node has started its ESM loader) as soon as one is an ES module (ground-truth.cjs says why).
     const script = join(ROOT, 'test', 'helpers', specs.some((spec) => spec.startsWith('esm:')) ? 'ground-truth.mjs' : 'ground-truth.cjs');
     const args = ['--expose-gc', '--no-flush-bytecode', ...flags, script, baseDir, ...specs];
-    // `stdinNull`: standard input /dev/null, as runCli's target has (a facade of node:process reads
-    // process.stdin, and what that loads depends on it: 0.65-0.76 MB from /dev/null, 0.51-0.54 MB from a
-    // pipe, Node 22-26); else a pipe, as execFile gives.
+    // `stdinNull`: standard input /dev/null and output to pipes, as runCli's target has (a facade of
+    // node:process reads process.stdin, stdout and stderr, and what that loads depends on their kind: from
+    // stdin, 0.65-0.76 MB from /dev/null against 0.51-0.54 MB from a pipe, Node 22-26; on Node 24 a pipe
+    // for stderr read 0.74 MB against 0.60 MB for a file); else three pipes, as execFile gives.
     const stdout = stdinNull ? await outputWithNullStdin(node, args) : (await execFileAsync(node, args)).stdout;
     results.push(JSON.parse(stdout));
   }
@@ -103,11 +104,12 @@ export async function groundTruthRuns(
 
 function outputWithNullStdin(node: string, args: string[]): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
+    const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let [out, err] = ['', ''];
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     child.on('error', fail);
-    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${node} ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${node} ${args.join(' ')} exited with ${code}:\n${err}`))));
   });
 }
 
