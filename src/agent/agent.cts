@@ -157,6 +157,7 @@ function start(config: AgentConfig, loadedBefore: number | undefined): void {
     if (t >= stream.nextFlushMs) stream.flush();
   });
   stream.attach(cjs, esm.drain);
+  cjsHooks.esmWindows = esm.windows;
   // `importcost defer` only, and required only then: stand-ins for the named packages (installed after the
   // hooks above, so that a stand-in's real load goes through them and is recorded).
   const deferHooks = config.defer

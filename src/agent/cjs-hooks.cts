@@ -33,7 +33,7 @@ function anonymousWrappers<Load, ModuleLoad>(parts: object, originalLoad: Load, 
 function (filename) {
   const tuple = enterLoad(filename);
   if (tuple === null) return load.apply(this, arguments);
-  try { const result = fns[tuple[0]](load, this, arguments); tuple[5] = true; return result; } finally { closeLoad(tuple); }
+  try { const result = fns[tuple[0]](load, this, arguments); tuple[5] = true; return result; } finally { closeLoad(tuple, this); }
 },
 function (request, parent) {
   const tuple = enterRequire(request, parent);
@@ -71,6 +71,7 @@ function installCjsHooks(ctx: AgentContext, unsampledBytes: () => number, settle
     entryDoneMs: () => entryDoneMs,
     builtinCodeCache: false,
     importGraph,
+    esmWindows: null,
   };
 
 
@@ -98,7 +99,9 @@ function installCjsHooks(ctx: AgentContext, unsampledBytes: () => number, settle
     tuple[7] = unsampledBytes();
     return tuple;
   };
-  const closeLoad = (tuple: CjsLoadTuple): void => {
+  /** `module`: the Module a file's load ran for (not given for a builtin's). */
+  const closeLoad = (tuple: CjsLoadTuple, module?: unknown): void => {
+    if (hooks.esmWindows !== null && module !== undefined) hooks.esmWindows.after(tuple[1], module, windowed.delete(tuple[0]));
     tuple[7] = unsampledBytes() - tuple[7];
     if (config.exact) tuple[9] = settledHeap() - tuple[9];
     loading.pop();
@@ -140,7 +143,14 @@ function installCjsHooks(ctx: AgentContext, unsampledBytes: () => number, settle
   const originalModuleLoad = Module._load;
   /** The request and parent file each require of a file still running replaced (restored as it returns), in pairs. */
   const outer: (string | null)[] = [];
-  const enterLoad = (filename: string): CjsLoadTuple | null => (ctx.done || !firstFile(filename) ? null : openLoad(filename));
+  /** The loads (ids) that opened a window of the ESM hooks (esm-windows.cts), until they end. */
+  const windowed = new Set<number>();
+  const enterLoad = (filename: string): CjsLoadTuple | null => {
+    if (ctx.done || !firstFile(filename)) return null;
+    const tuple = openLoad(filename);
+    if (hooks.esmWindows?.before(filename)) windowed.add(tuple[0]);
+    return tuple;
+  };
   const enterRequire = (request: unknown, parentModule: unknown): CjsLoadTuple | typeof NOTED | null => {
     if (ctx.done || typeof request !== 'string') return null;
     const parentFile = (parentModule as { filename?: unknown } | null)?.filename;

@@ -2,13 +2,15 @@
  * The agent's ESM hooks: in-thread synchronous hooks where Node has them (module.registerHooks, 22.15+),
  * else off-thread hooks (module.register, esm-hooks.mts) writing their events to shared memory.
  * They record every import edge in order (resolve: parentURL) and each first load; on Node 22+ Node's
- * own resolving and fetching run through trampolines that name the module they were for. Built-ins only.
+ * own resolving and fetching run through trampolines that name the module they were for, and the hooks are
+ * in only while ES modules load (esm-windows.cts). Built-ins only.
  */
 import nodeModule = require('node:module');
 import path = require('node:path');
 import url = require('node:url');
 import type { EsmEvent } from '../recording/format.js';
 import type { AgentContext, EsmHooks } from './types.cjs';
+import esmWindows = require('./esm-windows.cjs');
 import evaluation = require('./evaluation-mark.cjs');
 import trampolines = require('./trampolines.cjs');
 
@@ -85,7 +87,7 @@ function startEsmHooks(ctx: AgentContext, onActivity: () => void): EsmHooks {
     // would note, so they pass it through, noting only an ES module's load (require(esm): its url names
     // its frames). Noting every require as well cost 0.05x on the 2,187-module bench app on Node 22.
     const isRequire = (context: { conditions?: readonly string[] }): boolean => context.conditions?.includes('require') === true;
-    registerHooks({
+    const register = (): { deregister(): void } => registerHooks({
       resolve(specifier: string, context: { parentURL?: string; conditions?: readonly string[] }, nextResolve: Function) {
         if (isRequire(context)) return nextResolve(specifier, context);
         if (ctx.done) return nextResolve(specifier, context);
@@ -111,13 +113,16 @@ function startEsmHooks(ctx: AgentContext, onActivity: () => void): EsmHooks {
         return result;
       },
     });
+    // Only while ES modules load, or from now on where that cannot be seen in time (esm-windows.cts).
+    const windows = esmWindows.esmWindows(register, ctx.config.defer !== undefined);
+    if (windows === null) register();
     let drained = 0;
     const drain = (): EsmEvent[] => {
       const fresh = events.slice(drained);
       drained = events.length;
       return fresh;
     };
-    return { poll() {}, count: () => events.length, read: () => events, drain, truncated: () => false, thread: 'in-thread', hookOwners, trampolines: hookTrampolines };
+    return { poll() {}, count: () => events.length, read: () => events, drain, truncated: () => false, thread: 'in-thread', hookOwners, trampolines: hookTrampolines, windows };
   }
   // Node 20: module.register runs hooks on their own thread; they append JSON lines to a shared buffer.
   const shared = new SharedArrayBuffer(ESM_BUFFER_BYTES);
@@ -146,6 +151,7 @@ function startEsmHooks(ctx: AgentContext, onActivity: () => void): EsmHooks {
           .map((line) => JSON.parse(line) as EsmEvent);
   return {
     thread: 'off-thread',
+    windows: null,
     hookOwners,
     trampolines: hookTrampolines,
     poll() {

@@ -107,6 +107,16 @@ export interface CjsHooks {
   builtinCodeCache: boolean;
   /** Every CommonJS import edge, read from require.cache at the end (see importGraph). */
   importGraph(): NonNullable<Recording['imports']>;
+  /** Told of each first load of a file, where the ESM hooks are in only while ES modules load (esm-windows.cts). */
+  esmWindows: EsmWindows | null;
+}
+
+/** The windows in which the in-thread ESM hooks are in (esm-windows.cts), as the CommonJS hooks see them. */
+export interface EsmWindows {
+  /** A first load of `filename`, before it runs: whether it opened a window (it is an ES module). */
+  before(filename: string): boolean;
+  /** The same load, after it ran (`module` is its Module); `opened`, what `before` said. */
+  after(filename: string, module: unknown, opened: boolean): void;
 }
 
 export interface EsmHooks {
@@ -122,6 +132,8 @@ export interface EsmHooks {
   hookOwners: [string, string | null][];
   /** The in-thread hooks' trampolines (kept alive until the profile is read). */
   trampolines: TrampolineFamily;
+  /** Where the in-thread hooks are in only while ES modules load; null where they are in from the start. */
+  windows: EsmWindows | null;
 }
 
 /** The profile as the sampler returns it, before flatten(). */
