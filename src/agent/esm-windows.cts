@@ -26,6 +26,8 @@ import path = require('node:path');
 import util = require('node:util');
 import type { EsmWindows } from './types.cjs';
 
+/** fs as it was before the program's first line (a program may patch it: graceful-fs, mock-fs). */
+const { existsSync, readFileSync } = fs;
 const IMPORT_START = 'tracing:module.import:start';
 const IMPORT_END = 'tracing:module.import:asyncEnd';
 const REQUIRE_START = 'tracing:module.require:start';
@@ -74,9 +76,9 @@ function esmWindows(register: () => { deregister(): void }, deferring: boolean):
     if (known !== undefined) return known;
     let type = '';
     const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
+    if (existsSync(file)) {
       try {
-        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { type?: unknown } | null;
+        const parsed = JSON.parse(readFileSync(file, 'utf8')) as { type?: unknown } | null;
         type = typeof parsed?.type === 'string' ? parsed.type : '';
       } catch {
         type = '';
