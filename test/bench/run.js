@@ -1,10 +1,10 @@
 // The benchmark behind BENCHMARKS.md (issue 5): overhead and accuracy of `importcost profile` against
 // plain node and the alternatives, measured in one run, and the numbers the default interval is chosen from.
 //
-//   npm run bench                      build, then the full run (about 6 minutes on 2 cores)
+//   npm run bench                      build, then the full run (about 11 minutes on 2 cores)
 //   npm run bench -- --quick           3 pairs, 3 intervals: a smoke run of the whole pipeline (about 3 minutes)
 //   options: --pairs <n>  --apps server,startup,esm,synthetic  --out <file> (default BENCHMARKS.md)
-//   --versions 24,26: also run the 2,000+ and ESM apps on these Node versions (test/node-versions; the
+//   --versions 22,24,26: also run the 2,000+ and ESM apps on these Node versions (test/node-versions; the
 //             default, none with --quick), with importcost at the default interval and `node --heap-prof`
 //             at the same interval only; `--versions none` skips them
 //   --render: re-write the document from the last run's raw numbers (test/artifacts/bench-results.json),
@@ -55,7 +55,7 @@ const INTERVALS = (quick ? [8209, 65537] : [8209, 32771, 65537, 131101]).filter(
 const GROUND_TRUTH_RUNS = 3;
 const TOLERANCE = (truth) => Math.max(400_000, 0.15 * truth);
 /** Other Node versions' binaries (test/node-versions, npm ci there) and the apps run on them. */
-const VERSIONS = option('--versions', quick ? 'none' : '24,26').split(',').filter((v) => v !== 'none' && v !== '');
+const VERSIONS = option('--versions', quick ? 'none' : '22,24,26').split(',').filter((v) => v !== 'none' && v !== '');
 const versionNode = (v) => join(root, 'test', 'node-versions', 'node_modules', `node${v}`, 'bin', 'node');
 const VERSION_APPS = ['startup', 'esm'];
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
@@ -496,7 +496,7 @@ function writeDocument(all, analysis, meta, versions = []) {
   }
 
   if (versions.length > 0) {
-    lines.push('## Node 24 and 26');
+    lines.push(`## Node ${[...new Set(versions.map((r) => r.node.replace(/^v(\d+).*$/, '$1')))].join(', ')}`);
     lines.push('');
     lines.push('The 2,000+ and ESM apps on other Node versions (`test/node-versions`), the CLI on the machine\'s Node: each');
     lines.push(`against its own plain node and its own ground truth (the ESM one warmed first), ${pairs} pairs, importcost at the default`);
