@@ -75,6 +75,29 @@ describe('a target that never yields its event loop', () => {
   });
 });
 
+describe('a Ctrl-C while the target is being stopped after start-up', () => {
+  // The run's end was already "start-up over": the signal used to kill the tree and be forgotten, and
+  // importcost exited 0 (importcost fit, in CI, went on to its next step). Now the run ends as interrupted.
+  it('ends the run as interrupted: exit 130, the lingering server killed at once, the report kept', async () => {
+    let sent = false;
+    const started = Date.now();
+    const run = await runCli(['profile', faults('lingers.js')], {
+      onStdout: (pid, soFar) => {
+        if (!sent && soFar.includes('stopping')) {
+          sent = true;
+          process.kill(pid, 'SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(run.code, run.stderr).toBe(130);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(run.report!.stop.reason).toBe('listening');
+    expect(loaded(run.report!, 'lodash')).toBe(true);
+    expect(running(run.report!.process.pid)).toBe(false);
+  });
+});
+
 describe('a target that ends before its heap can be read', () => {
   it('killed by SIGKILL: exit 137, and a report of what it loaded, in order, with times', async () => {
     const run = await runCli(['profile', faults('killed.js')]);

@@ -121,6 +121,19 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const emit = options.onEvent ?? (() => {});
   const steps: FitStep[] = [];
   const sizeFlag = (mb: number): Record<string, string | undefined> => ({ ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${mb}`.trim() });
+  // Each run takes importcost's SIGINT and SIGTERM while its program runs; between runs none does, and one
+  // would kill importcost mid-way. It is noted instead, and the fit stops before its next run.
+  let pending: NodeJS.Signals | null = null;
+  const note = (signal: NodeJS.Signals): void => {
+    pending ??= signal;
+  };
+  const stopIfInterrupted = (): void => {
+    if (pending !== null) throw interruptedBy(pending);
+  };
+  if (options.forwardSignals) {
+    process.on('SIGINT', note);
+    process.on('SIGTERM', note);
+  }
 
   try {
     // ---- the range ----------------------------------------------------------------------------
@@ -144,6 +157,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     const stepAt = async (mb: number, phase: FitStep['phase']): Promise<FitStep> => {
       const tries: TryOutcome[] = [];
       for (let attempt = 1; attempt <= settings.tries; attempt++) {
+        stopIfInterrupted();
         emit({ type: 'try', mb, attempt, tries: settings.tries, phase });
         const outcome = await runTry({
           file,
@@ -199,6 +213,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     if (options.profileAtMinimum !== false) {
       let after: number | null = null;
       for (const atMB of [...new Set([minimum, maxOldSpaceMB])]) {
+        stopIfInterrupted();
         emit({ type: 'profile', atMB, after });
         after = atMB;
         const report = await profileAt(options, cwd, sizeFlag(atMB), out, `${name}.fit-min`, settings.timeoutMs);
@@ -208,6 +223,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       }
     }
 
+    stopIfInterrupted();
     const report: FitReport = {
       schema: FIT_SCHEMA,
       importcost: `importcost@${IMPORTCOST_VERSION}`,
@@ -246,6 +262,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   } catch (err) {
     if (err instanceof Interrupted) return { exitCode: err.exitCode, report: null, file: null, problem: null, steps };
     throw err;
+  } finally {
+    process.removeListener('SIGINT', note);
+    process.removeListener('SIGTERM', note);
   }
 }
 

@@ -243,8 +243,15 @@ export function supervise(options: SuperviseOptions): Promise<Supervised> {
     }
 
     // importcost's own SIGINT and SIGTERM stop the run and its tree; a second one kills the tree at once.
+    // So does one that comes while the tree is being stopped for another reason (start-up over, the
+    // watchdog), and the run then ends as interrupted: the caller was told to stop and must hear of it
+    // (a fit whose Ctrl-C came while a try's server wound down went on to its next step and exited 0).
     const onSignal = (signal: NodeJS.Signals) => (): void => {
       if (end !== null) {
+        if (interrupt === null) {
+          interrupt = signal;
+          end = 'interrupted';
+        }
         tree.signal('SIGKILL');
         return;
       }
