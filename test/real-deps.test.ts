@@ -122,8 +122,6 @@ async function checkApp(entry: string, specs: string[], { options = [] as string
   return report;
 }
 
-/** Profile a fixture on `node` and return the agent's raw recording (IMPORTCOST_KEEP_RECORDING), to be built more than one way. */
-
 describe('real dependencies against the GC-delta ground truth', () => {
   it('as users run it, CommonJS: express, lodash, fastify, @aws-sdk/client-s3', async () => {
     await checkApp('app.cjs', CJS);

@@ -92,6 +92,9 @@ function esmWindows(register: () => { deregister(): void }, deferring: boolean):
   };
   return {
     before(filename) {
+      // Inside a window the hooks are in already, and a require runs to its end before any import's
+      // asyncEnd can close that window: no package.json to read (an ES module program's CommonJS requires).
+      if (open > 0) return false;
       const ext = path.extname(filename);
       const esm = ext === '.mjs' || ext === '.mts' || ((ext === '.js' || ext === '.ts') && packageType(path.dirname(filename)) === 'module');
       if (esm) enter();
